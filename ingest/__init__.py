@@ -1,0 +1,1 @@
+"""NTM data platform: ingest, validate, load, and the ntm command line."""
