@@ -1,0 +1,389 @@
+"""`ntm`: the data engineers' command line (../shared/spec/cli.md).
+
+Exit status: 0 success; 1 the command ran but something was rejected or failed a check;
+2 usage or configuration error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """A usage or configuration error: exit 2 with the message."""
+
+
+# ---------------------------------------------------------------------------------------------
+# output helpers
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def _emit_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def _months(spec: str) -> list[date]:
+    """`2023-01..2023-12` or `2023-05` → list of first days of months."""
+    from ingest.pipeline import month_of
+
+    first, _, last = spec.partition("..")
+    try:
+        start, end = month_of(first), month_of(last or first)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if end < start:
+        raise UsageError(f"empty month range {spec!r}: the end is before the start")
+    out, cur = [], start
+    while cur <= end:
+        out.append(cur)
+        cur = date(cur.year + cur.month // 12, cur.month % 12 + 1, 1)
+    return out
+
+
+def _url(args: argparse.Namespace) -> str:
+    from ingest import localdb
+    from ingest.config import load_settings
+
+    try:
+        return localdb.resolve_url(load_settings(), args.database_url)
+    except localdb.LocalDbError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """A progress bar on a terminal (stderr); nothing otherwise. Returns (advance, close)."""
+    if total < 2 or not sys.stderr.isatty():
+        return (lambda _msg: None), (lambda: None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), transient=True)
+    task = bar.add_task(label, total=total)
+    bar.start()
+    return (lambda _msg: bar.advance(task)), bar.stop
+
+
+# ---------------------------------------------------------------------------------------------
+# commands
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from ingest import localdb
+    from ingest.config import load_settings
+
+    settings = load_settings()
+    if args.db_command == "start":
+        print(localdb.start(settings))
+    elif args.db_command == "stop":
+        print("stopped" if localdb.stop(settings) else "not running")
+    elif args.db_command == "status":
+        running = localdb.is_running(settings)
+        if args.json:
+            _emit_json({"running": running, "data_dir": str(settings.pg_dir),
+                        "url": localdb.url(settings) if running else None})
+        else:
+            print(f"local cluster: {'running at ' + localdb.url(settings) if running else 'not running'}"
+                  f" (data in {settings.pg_dir})")
+        return EXIT_OK if running else EXIT_REJECTED
+    elif args.db_command == "url":
+        print(_url(args))
+    elif args.db_command == "migrate":
+        url = _url(args)
+        applied = migrate_all(url)
+        print("applied: " + ", ".join(applied) if applied else "up to date")
+    return EXIT_OK
+
+
+def migrate_all(url: str) -> list[str]:
+    """Migrations, then the administrative reference lists when absent."""
+    import psycopg
+
+    from ingest import db
+    from ingest.admin_units import load_reference_table
+
+    applied = db.migrate(url)
+    with psycopg.connect(url) as conn:
+        empty = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM ref.admin_unit)").fetchone()[0]
+    if empty:
+        rows = load_reference_table(url)
+        applied.append(f"ref.admin_unit ({rows} units)")
+    return applied
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from ingest.template import write_template
+
+    print(write_template(Path(args.output)))
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ingest.generate import generate
+
+    t0 = time.perf_counter()
+    paths = generate(args.province, _months(args.months), Path(args.output), seed=args.seed,
+                     messy=args.messy)
+    if args.json:
+        _emit_json([str(p) for p in paths])
+    else:
+        print(f"wrote {len(paths)} submission(s) under {args.output} in {time.perf_counter() - t0:.1f} s")
+    return EXIT_OK
+
+
+def _outcome_line(o) -> str:
+    period = o.period.strftime("%Y-%m") if o.period else "?"
+    counts = ", ".join(f"{k} {v}" for k, v in o.counts.items() if v) if o.counts else ""
+    unit = o.submitting_unit_code or "?"
+    version = f"v{o.version}" if o.version else "v?"
+    colour = {"accepted": "green", "rejected": "red", "stale": "red", "duplicate": "yellow"}.get(o.status, "")
+    status = f"[{colour}]{o.status.upper():9}[/{colour}]" if colour else f"{o.status.upper():9}"
+    return f"{status} {o.file_name}  unit {unit}  {period} {version}" + (f"  ({counts})" if counts else "")
+
+
+def _print_findings(console, findings: list[dict], limit: int = 20) -> None:
+    for f in findings[:limit]:
+        where = " ".join(x for x in (
+            f["sheet"] or "", f"row {f['excel_row']}" if f["excel_row"] else "",
+            f"column {f['column_name']}" if f["column_name"] else "") if x)
+        value = f" value {f['value']!r}" if f["value"] is not None else ""
+        console.print(f"    {f['severity']:7} {f['check_name']}: {where}{value}", markup=False)
+        console.print(f"            {f['message_en']}", markup=False)
+        console.print(f"            {f['message_vi']}", markup=False)
+    if len(findings) > limit:
+        console.print(f"    … and {len(findings) - limit} more (ntm audit --submission ID)", markup=False)
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from ingest.pipeline import expand_paths, ingest_paths
+
+    try:
+        paths = [str(p) for p in expand_paths(args.paths)]
+    except FileNotFoundError as exc:
+        raise UsageError(str(exc)) from exc
+    url = _url(args)
+    advance, close = _progress(len(paths), "validating")
+    try:
+        results = ingest_paths(paths, url, build_docs=not args.no_docs, progress=advance)
+    finally:
+        close()
+    bad = [o for o in results if o.status in ("rejected", "stale")]
+    if args.json:
+        _emit_json([o.as_dict() for o in results])
+    else:
+        console = _console()
+        for o in results:
+            console.print(_outcome_line(o))
+            if o.status in ("rejected", "stale"):
+                _print_findings(console, [f for f in o.findings if f["severity"] == "error"] or o.findings)
+        console.print(f"{len(results)} file(s): {sum(o.status == 'accepted' for o in results)} accepted, "
+                      f"{len(bad)} rejected, {sum(o.status == 'duplicate' for o in results)} duplicate")
+        if bad:
+            console.print("Rejected files are archived; fix them and send the next version (see findings).")
+    return EXIT_REJECTED if bad else EXIT_OK
+
+
+def cmd_transform(args: argparse.Namespace) -> int:
+    from ingest.pipeline import transform
+
+    url = _url(args)
+    console = _console()
+    result = transform(url, full_refresh=args.full_refresh, select=args.select or None,
+                       progress=None if args.json else (lambda line: console.print(line, markup=False)))
+    if args.json:
+        _emit_json(result.__dict__)
+    else:
+        console.print(f"dbt build {'succeeded' if result.success else 'FAILED'} in {result.elapsed:.1f} s: "
+                      + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
+        for failure in result.failures:
+            console.print(f"  [red]{failure}[/red]")
+    return EXIT_OK if result.success else EXIT_REJECTED
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ingest.pipeline import month_of, run_month
+
+    try:
+        month = month_of(args.month)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    url = _url(args)
+    console = _console()
+    summary = run_month(month, args.inbox, url,
+                        progress=None if args.json else (lambda m: console.print(m, markup=False)))
+    if args.json:
+        _emit_json(summary)
+    else:
+        _print_run_summary(console, summary)
+    ok = summary["dbt_success"] and summary["mart_checks_success"]
+    return EXIT_OK if ok and not summary["rejected"] else EXIT_REJECTED
+
+
+def _print_run_summary(console, summary: dict) -> None:
+    from ingest.coverage import summarise
+
+    cov = summarise(summary["coverage"])
+    console.print(f"month {summary['month']}: {summary['files']} file(s), {summary['accepted']} accepted, "
+                  f"{len(summary['rejected'])} rejected, {summary['duplicates']} duplicate; "
+                  f"dbt {'ok' if summary['dbt_success'] else 'FAILED'}, mart checks "
+                  f"{'ok' if summary['mart_checks_success'] else 'FAILED'} ({summary['seconds']} s)")
+    console.print(f"coverage: {cov['expected']} expected, {cov.get('accepted', 0)} accepted, "
+                  f"{cov.get('late', 0)} late, {cov.get('rejected', 0)} rejected, {cov.get('missing', 0)} missing")
+    for r in summary["rejected"]:
+        console.print(f"  rejected: {r['file_name']} (unit {r['submitting_unit_code']})", markup=False)
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    import psycopg
+
+    from ingest.coverage import coverage, summarise
+    from ingest.pipeline import month_of
+
+    url = _url(args)
+    if args.month:
+        months = [month_of(args.month)]
+    else:
+        with psycopg.connect(url) as conn:
+            latest = conn.execute("SELECT max(month) FROM marts.mart_submission_coverage").fetchone()[0]
+        if latest is None:
+            print("no submissions yet: run `ntm ingest` or `ntm run --month YYYY-MM`")
+            return EXIT_OK
+        months = [latest]
+    rows = coverage(url, months[0])
+    if args.json:
+        _emit_json(rows)
+        return EXIT_OK
+    from rich.table import Table
+
+    table = Table(title=f"Submission coverage {months[0]:%Y-%m}")
+    for col in ("province", "district", "status", "version", "received at"):
+        table.add_column(col)
+    style = {"accepted": "green", "late": "yellow", "rejected": "red", "missing": "red"}
+    for r in rows:
+        table.add_row(r["province_code"], r["district_code"],
+                      f"[{style.get(r['status'], '')}]{r['status']}[/]",
+                      str(r["latest_version"] or ""), str(r["received_at"] or ""))
+    console = _console()
+    console.print(table)
+    s = summarise(rows)
+    console.print(f"{s['expected']} expected: {s.get('accepted', 0)} accepted, {s.get('late', 0)} late, "
+                  f"{s.get('rejected', 0)} rejected, {s.get('missing', 0)} missing")
+    return EXIT_OK
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    from ingest.audit_report import audit_report, format_audit_report
+    from ingest.pipeline import month_of
+
+    try:
+        month = month_of(args.month) if args.month else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    report = audit_report(_url(args), submission_id=args.submission, month=month, unit=args.unit)
+    if args.json:
+        _emit_json(report)
+    else:
+        print(format_audit_report(report))
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ingest.demo import run_demo
+
+    return run_demo(args.database_url, months=_months(args.months), province=args.province)
+
+
+# ---------------------------------------------------------------------------------------------
+# parser
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--database-url", default=None,
+                        help="PostgreSQL URL (default: $NTM_DATABASE_URL, else the project's local cluster)")
+    common.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = argparse.ArgumentParser(
+        prog="ntm", description="NTM data platform: receive, validate, load and report district submissions.",
+        epilog="Exit status: 0 ok, 1 something was rejected or failed a check, 2 usage/configuration error.",
+    )
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    db = sub.add_parser("db", help="manage the local PostgreSQL cluster and the schemas", parents=[common])
+    db.add_argument("db_command", choices=["start", "stop", "status", "url", "migrate"],
+                    help="start/stop/status of the local cluster; url to connect; migrate schemas and roles")
+    db.set_defaults(func=cmd_db)
+
+    t = sub.add_parser("template", help="write the blank submission workbook for districts", parents=[common])
+    t.add_argument("-o", "--output", default="ntm_template.xlsx", help="file to write (default: %(default)s)")
+    t.set_defaults(func=cmd_template)
+
+    g = sub.add_parser("generate", help="write realistic synthetic submissions", parents=[common])
+    g.add_argument("--province", required=True, help="GSO province code (e.g. 27) or 'all'")
+    g.add_argument("--months", required=True, help="YYYY-MM or a range YYYY-MM..YYYY-MM")
+    g.add_argument("-o", "--output", required=True, help="folder to write into (one subfolder per month)")
+    g.add_argument("--seed", type=int, default=0, help="random seed; same seed, same files")
+    g.add_argument("--messy", action="store_true", help="make the files look hand-made")
+    g.set_defaults(func=cmd_generate)
+
+    i = sub.add_parser("ingest", help="receive submissions: archive, read, validate, load", parents=[common])
+    i.add_argument("paths", nargs="+", help="workbooks, zips of CSVs, CSV folders, or folders of these")
+    i.add_argument("--no-docs", action="store_true", help="skip building Data Docs pages (faster)")
+    i.set_defaults(func=cmd_ingest)
+
+    tr = sub.add_parser("transform", help="run the dbt build (models and tests)", parents=[common])
+    tr.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
+    tr.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    tr.set_defaults(func=cmd_transform)
+
+    r = sub.add_parser("run", help="the whole monthly pipeline for one month, as the DAG runs it",
+                       parents=[common])
+    r.add_argument("--month", required=True, help="reporting month YYYY-MM")
+    r.add_argument("--inbox", default=None, help="inbox folder or URL (default: $NTM_INBOX); files under <inbox>/YYYY-MM/")
+    r.set_defaults(func=cmd_run)
+
+    s = sub.add_parser("status", help="submission coverage of a month", parents=[common])
+    s.add_argument("--month", help="YYYY-MM (default: the latest month)")
+    s.set_defaults(func=cmd_status)
+
+    a = sub.add_parser("audit", help="validation history: runs, failed checks, Data Docs", parents=[common])
+    a.add_argument("--submission", type=int, help="one submission id")
+    a.add_argument("--month", help="YYYY-MM")
+    a.add_argument("--unit", help="submitting unit code")
+    a.set_defaults(func=cmd_audit)
+
+    d = sub.add_parser("demo", help="set up and run the pipeline end to end on sample data", parents=[common])
+    d.add_argument("--province", default="27", help="province to generate (default: %(default)s, Bắc Ninh)")
+    d.add_argument("--months", default="2023-01..2023-05", help="months to run (default: %(default)s)")
+    d.set_defaults(func=cmd_demo)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except UsageError as exc:
+        print(f"ntm: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

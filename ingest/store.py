@@ -1,0 +1,225 @@
+"""Every statement the ingest side runs against `audit` and `raw`, in one place.
+
+Bulk rows go in with COPY; the rest are single-row bookkeeping statements on `audit.submission`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from datetime import date
+from typing import Any
+
+import pandas as pd
+import psycopg
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from ingest.archive import Archived
+from ingest.findings import Finding
+
+# Raw tables and their columns in load order (ingest/migrations/0003_raw.sql), without submission_id.
+RAW_COLUMNS: dict[str, list[str]] = {
+    "thong_tin": ["province_code", "submitting_unit_code", "period", "version", "submitted_on",
+                  "prepared_by", "criteria_set", "extra"],
+    "tieu_chi_xa": ["excel_row", "commune_code", "commune_name", "criteria_met_reported", "ntm_title",
+                    "title_decision", "title_date", "hardship", "extra"],
+    "tieu_chi_xa_mark": ["excel_row", "commune_code", "criterion_code", "is_met"],
+    "tieu_chi_huyen": ["excel_row", "criterion_no", "is_met", "district_title", "title_decision",
+                       "title_date", "extra"],
+    "nguon_von": ["excel_row", "unit_code", "source_code", "capital_type", "amount_mvnd", "is_estimate",
+                  "extra"],
+    "ocop": ["excel_row", "product_code", "product_name", "commune_code", "entity_name", "entity_type",
+             "product_group", "stars", "status", "decision_no", "decision_date", "valid_until", "extra"],
+    "ho_tro": ["excel_row", "commune_code", "supporting_agency", "description", "value_mvnd", "extra"],
+}
+
+SUBMISSION_LOCK = 7_461_002  # advisory lock: one loader at a time decides versions
+
+
+def insert_submission(conn: psycopg.Connection, a: Archived, status: str = "received",
+                      duplicate_of: int | None = None, pipeline_run_id: int | None = None,
+                      period_hint: str | None = None) -> int:
+    row = conn.execute(
+        """INSERT INTO audit.submission (file_name, sha256, bytes, file_format, archive_path, status,
+                                         duplicate_of, pipeline_run_id, file_period_hint, status_reason)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING submission_id""",
+        (a.file_name, a.sha256, a.bytes, a.file_format, str(a.archive_path), status, duplicate_of,
+         pipeline_run_id, period_hint,
+         f"same bytes as submission {duplicate_of}" if duplicate_of else None),
+    ).fetchone()
+    return row[0]
+
+
+def earlier_with_hash(conn: psycopg.Connection, sha256: str) -> tuple[int, str] | None:
+    """The first earlier receipt of the same bytes that was not itself a duplicate."""
+    return conn.execute(
+        """SELECT submission_id, status FROM audit.submission
+           WHERE sha256 = %s AND status <> 'duplicate' ORDER BY submission_id LIMIT 1""",
+        (sha256,),
+    ).fetchone()
+
+
+def submission(conn: psycopg.Connection, submission_id: int) -> dict[str, Any]:
+    cur = conn.cursor(row_factory=dict_row).execute("SELECT * FROM audit.submission WHERE submission_id = %s", (submission_id,))
+    row = cur.fetchone()
+    if row is None:
+        raise KeyError(f"no submission {submission_id}")
+    return row
+
+
+def set_meta(conn: psycopg.Connection, submission_id: int, meta: dict[str, Any]) -> None:
+    conn.execute(
+        """UPDATE audit.submission SET submitting_unit_code = %s, province_code = %s, period = %s,
+                  version = %s WHERE submission_id = %s""",
+        (meta.get("submitting_unit_code"), meta.get("province_code"), meta.get("period"),
+         meta.get("version"), submission_id),
+    )
+
+
+def set_status(conn: psycopg.Connection, submission_id: int, status: str, reason: str | None = None) -> None:
+    conn.execute(
+        "UPDATE audit.submission SET status = %s, status_reason = coalesce(%s, status_reason) "
+        "WHERE submission_id = %s",
+        (status, reason, submission_id),
+    )
+
+
+def mark_validated(conn: psycopg.Connection, submission_id: int) -> None:
+    conn.execute("UPDATE audit.submission SET validated_at = now() WHERE submission_id = %s", (submission_id,))
+
+
+def record_reader_run(conn: psycopg.Connection, submission_id: int, started_at, finished_at,
+                      findings: list[Finding], sheets_read: int, pipeline_run_id: int | None) -> int:
+    """The reader's own checks, recorded like a validation run (suite `reader`)."""
+    errors = sum(f.severity == "error" for f in findings)
+    run_id = conn.execute(
+        """INSERT INTO audit.validation_run (submission_id, suite, started_at, finished_at, success,
+                                             evaluated, failed, gx_result, pipeline_run_id)
+           VALUES (%s, 'reader', %s, %s, %s, %s, %s, NULL, %s) RETURNING run_id""",
+        (submission_id, started_at, finished_at, errors == 0, sheets_read, len(findings), pipeline_run_id),
+    ).fetchone()[0]
+    insert_findings(conn, run_id, submission_id, findings)
+    return run_id
+
+
+def insert_findings(conn: psycopg.Connection, run_id: int | None, submission_id: int | None,
+                    findings: list[Finding]) -> None:
+    if not findings:
+        return
+    with conn.cursor().copy(
+        "COPY audit.finding (run_id, submission_id, severity, check_name, sheet, excel_row, column_name,"
+        " value, message_vi, message_en) FROM STDIN"
+    ) as copy:
+        for f in findings:
+            copy.write_row((run_id, submission_id, f.severity, f.check_name, f.sheet, f.excel_row,
+                            f.column_name, None if f.value is None else str(f.value)[:2000],
+                            f.message_vi, f.message_en))
+
+
+def findings_of(conn: psycopg.Connection, submission_id: int) -> list[dict[str, Any]]:
+    cur = conn.cursor(row_factory=dict_row).execute(
+        """SELECT severity, check_name, sheet, excel_row, column_name, value, message_vi, message_en
+           FROM audit.finding WHERE submission_id = %s ORDER BY severity, sheet, excel_row, finding_id""",
+        (submission_id,),
+    )
+    return cur.fetchall()
+
+
+def versions_for_key(conn: psycopg.Connection, unit: str, period: date, exclude: int) -> list[tuple]:
+    """(submission_id, version, status) of earlier submissions of the same key that count for versions."""
+    return conn.execute(
+        """SELECT submission_id, version, status FROM audit.submission
+           WHERE submitting_unit_code = %s AND period = %s AND submission_id <> %s
+             AND status IN ('accepted', 'superseded', 'rejected') AND version IS NOT NULL
+           ORDER BY version""",
+        (unit, period, exclude),
+    ).fetchall()
+
+
+def accept(conn: psycopg.Connection, submission_id: int, unit: str, period: date) -> int | None:
+    """Mark `submission_id` accepted and the previous accepted version of its key superseded."""
+    prev = conn.execute(
+        """UPDATE audit.submission SET status = 'superseded', superseded_by = %s
+           WHERE submitting_unit_code = %s AND period = %s AND status = 'accepted'
+           RETURNING submission_id""",
+        (submission_id, unit, period),
+    ).fetchone()
+    conn.execute(
+        "UPDATE audit.submission SET status = 'accepted', loaded_at = now() WHERE submission_id = %s",
+        (submission_id,),
+    )
+    return prev[0] if prev else None
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return None
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False, default=str) if value else None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    if value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def copy_frames(conn: psycopg.Connection, submission_id: int, frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """COPY every normalised frame into its raw table, tagged with the submission. Returns row counts."""
+    counts: dict[str, int] = {}
+    for table, columns in RAW_COLUMNS.items():
+        frame = frames.get(table)
+        if frame is None or frame.empty:
+            counts[table] = 0
+            continue
+        if table == "nguon_von":
+            frame = frame[frame["source_code"] != "tong"]
+        cols = [c for c in columns if c in frame.columns]
+        stmt = sql.SQL("COPY {} ({}) FROM STDIN").format(
+            sql.Identifier("raw", table),
+            sql.SQL(", ").join(sql.Identifier(c) for c in ["submission_id", *cols]),
+        )
+        data = frame[cols].astype(object).itertuples(index=False, name=None)
+        with conn.cursor().copy(stmt) as copy:
+            for row in data:
+                copy.write_row((submission_id, *(_cell(v) for v in row)))
+        counts[table] = len(frame)
+    return counts
+
+
+def previous_funding(conn: psycopg.Connection, unit: str, period: date) -> pd.DataFrame | None:
+    """The funding rows of the unit's accepted submission for the previous month of the same year."""
+    if period.month == 1:
+        return None
+    prev = period.replace(month=period.month - 1)
+    cur = conn.cursor(row_factory=dict_row).execute(
+        """SELECT n.unit_code, n.source_code, n.capital_type, n.amount_mvnd::float8 AS amount_mvnd
+           FROM raw.nguon_von n JOIN audit.submission s USING (submission_id)
+           WHERE s.status = 'accepted' AND s.submitting_unit_code = %s AND s.period = %s""",
+        (unit, prev),
+    )
+    rows = cur.fetchall()
+    if not rows:
+        return None
+    return pd.DataFrame(rows)
+
+
+def start_pipeline_run(conn: psycopg.Connection, dag_id: str, month: date | None,
+                       airflow_run_id: str | None) -> int:
+    return conn.execute(
+        "INSERT INTO audit.pipeline_run (dag_id, airflow_run_id, logical_month) VALUES (%s, %s, %s) "
+        "RETURNING run_id",
+        (dag_id, airflow_run_id, month),
+    ).fetchone()[0]
+
+
+def finish_pipeline_run(conn: psycopg.Connection, run_id: int, state: str, detail: dict | None = None) -> None:
+    conn.execute(
+        """UPDATE audit.pipeline_run p SET finished_at = now(), state = %s, detail = %s,
+                  submissions_accepted = (SELECT count(*) FROM audit.submission s
+                                          WHERE s.pipeline_run_id = p.run_id AND s.status IN ('accepted', 'superseded')),
+                  submissions_rejected = (SELECT count(*) FROM audit.submission s
+                                          WHERE s.pipeline_run_id = p.run_id AND s.status IN ('rejected', 'stale'))
+           WHERE run_id = %s""",
+        (state, json.dumps(detail, default=str) if detail else None, run_id),
+    )
