@@ -1,0 +1,39 @@
+# The two commands: `make demo` (set up, run the pipeline end to end on sample data) and
+# `make test` (the whole test suite). Both work on a fresh clone and are safe to re-run.
+.PHONY: setup demo test test-fast bench airflow airflow-stop docs lint db-stop clean
+
+NTM := .venv/bin/ntm
+PYTEST := .venv/bin/pytest
+
+setup:
+	@scripts/setup.sh
+
+demo: setup
+	$(NTM) demo
+
+test: setup
+	$(PYTEST) -q
+
+test-fast: setup
+	$(PYTEST) -q -m "not e2e"
+
+bench: setup
+	.venv/bin/python -m benchmarks.ingest_national
+
+airflow: setup
+	.venv/bin/python -m ingest.airflow_local start
+
+airflow-stop:
+	.venv/bin/python -m ingest.airflow_local stop
+
+docs: setup
+	.venv/bin/python -c "from ingest.transform import docs_generate; from ingest.localdb import resolve_url; from ingest.config import load_settings; print(docs_generate(resolve_url(load_settings())))"
+
+lint: setup
+	.venv/bin/ruff check ingest dags tests
+
+db-stop:
+	$(NTM) db stop
+
+clean: db-stop
+	rm -rf .ntm dbt_project/target dbt_project/logs
