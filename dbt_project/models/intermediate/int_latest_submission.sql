@@ -1,0 +1,39 @@
+-- The submission in force for each (submitting unit, month): the latest version among accepted
+-- ones. The loader keeps one `accepted` per key, but this model does not rely on it.
+with accepted as (
+    select
+        s.submission_id,
+        s.submitting_unit_code,
+        s.period,
+        s.version,
+        s.received_at,
+        coalesce(t.province_code, s.province_code) as province_code,
+        t.criteria_set,
+        row_number() over (
+            partition by s.submitting_unit_code, s.period
+            order by s.version desc, s.received_at desc, s.submission_id desc
+        ) as version_rank
+    from {{ ref('stg_audit__submission') }} as s
+    inner join {{ ref('stg_raw__thong_tin') }} as t on t.submission_id = s.submission_id
+    where s.status = 'accepted'
+)
+
+select
+    submission_id,
+    submitting_unit_code,
+    period as month,
+    version,
+    received_at,
+    province_code,
+    criteria_set,
+    case length(submitting_unit_code)
+        when 2 then 'province'
+        when 3 then 'district'
+        else 'commune'
+    end as submitting_level,
+    -- districts exist until 2025-06; later submissions come from a province or a commune
+    case when length(submitting_unit_code) = 3 then submitting_unit_code end as district_code,
+    -- when a unit and one of its communes both report a commune, the commune's own report wins
+    case length(submitting_unit_code) when 5 then 0 when 3 then 1 else 2 end as specificity
+from accepted
+where version_rank = 1

@@ -1,0 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_months(ref('int_commune_criteria')) }}",
+        post_hook="{{ month_index() }}"
+    )
+}}
+-- One criterion mark per commune and month (incremental by month).
+select
+    month::date as month,
+    commune_code::text as commune_code,
+    district_code::text as district_code,
+    province_code::text as province_code,
+    criteria_set::text as criteria_set,
+    criterion_code::text as criterion_code,
+    is_met::boolean as is_met,
+    submission_id::bigint as submission_id
+from {{ ref('int_commune_criteria') }}
+where {{ months_absent_from_target() }}

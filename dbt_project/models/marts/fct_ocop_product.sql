@@ -1,0 +1,31 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_months(ref('int_ocop_product_month')) }}",
+        post_hook="{{ month_index() }}"
+    )
+}}
+-- OCOP products, state at month end (incremental by month).
+select
+    month::date as month,
+    product_key::text as product_key,
+    product_code::text as product_code,
+    product_name::text as product_name,
+    commune_code::text as commune_code,
+    district_code::text as district_code,
+    province_code::text as province_code,
+    entity_name::text as entity_name,
+    entity_type::text as entity_type,
+    product_group::text as product_group,
+    stars::integer as stars,
+    status::text as status,
+    effective_status::text as effective_status,
+    decision_date::date as decision_date,
+    valid_until::date as valid_until,
+    expires_within_6_months::boolean as expires_within_6_months,
+    submission_id::bigint as submission_id
+from {{ ref('int_ocop_product_month') }}
+where {{ months_absent_from_target() }}

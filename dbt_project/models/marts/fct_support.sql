@@ -1,0 +1,22 @@
+{{
+    config(
+        materialized='incremental',
+        incremental_strategy='delete+insert',
+        unique_key='month',
+        on_schema_change='append_new_columns',
+        pre_hook="{{ delete_changed_months(ref('int_support_month')) }}",
+        post_hook="{{ month_index() }}"
+    )
+}}
+-- Support to communes in hardship per commune, agency and month (incremental by month).
+select
+    month::date as month,
+    commune_code::text as commune_code,
+    district_code::text as district_code,
+    province_code::text as province_code,
+    supporting_agency::text as supporting_agency,
+    value_mvnd::numeric(18, 3) as value_mvnd,
+    description::text as description,
+    submission_id::bigint as submission_id
+from {{ ref('int_support_month') }}
+where {{ months_absent_from_target() }}

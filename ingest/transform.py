@@ -1,0 +1,144 @@
+"""The warehouse build: `dbt build` (seeds, models, snapshots, tests) in-process with dbtRunner.
+
+The dbt project lives in `dbt_project/` (its `profiles.yml` reads DBT_HOST, DBT_PORT, DBT_USER,
+DBT_PASSWORD, DBT_DBNAME); `build` sets those from an `NTM_DATABASE_URL`-style URL. dbt keeps
+global state, so invocations are serialised by a process-wide lock; across processes the caller
+serialises builds (ingest.pipeline.transform holds an advisory lock).
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from psycopg.conninfo import conninfo_to_dict
+
+from ingest.config import load_settings
+
+Progress = Callable[[str], None]
+
+_DBT_LOCK = threading.Lock()  # dbtRunner is not safe for parallel invocations in one process
+
+
+@dataclass(frozen=True)
+class Failure:
+    node: str
+    status: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.node} ({self.status}): {self.message}"
+
+
+@dataclass
+class BuildResult:
+    success: bool
+    elapsed: float
+    counts: dict[str, int] = field(default_factory=dict)
+    failures: list[Failure] = field(default_factory=list)
+
+
+def dbt_env(url: str) -> dict[str, str]:
+    """The DBT_* variables of profiles.yml from a PostgreSQL URL or conninfo string.
+
+    A Unix-socket URL (`postgresql://user@/db?host=/run/postgresql`) gives the socket directory as
+    DBT_HOST, which psycopg2 (dbt-postgres) accepts as a host.
+    """
+    info = conninfo_to_dict(url)
+    if not info.get("dbname"):
+        raise ValueError(f"the database URL names no database: {url!r}")
+    return {
+        "DBT_HOST": str(info.get("host") or "localhost"),
+        "DBT_PORT": str(info.get("port") or "5432"),
+        "DBT_USER": str(info.get("user") or os.environ.get("PGUSER") or "postgres"),
+        "DBT_PASSWORD": str(info.get("password") or os.environ.get("PGPASSWORD") or ""),
+        "DBT_DBNAME": str(info["dbname"]),
+    }
+
+
+def project_dir() -> Path:
+    return load_settings().dbt_project_dir
+
+
+@contextmanager
+def _environment(values: dict[str, str]) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old
+
+
+def _node_line(event: Any) -> str | None:
+    """One line for a finished node (model, test, seed, snapshot, unit test), else None."""
+    if event.info.name != "NodeFinished":
+        return None
+    node = event.data.node_info
+    result = event.data.run_result
+    kind = node.resource_type or "node"
+    return f"{result.status.upper():<7} {kind:<9} {node.node_name} ({result.execution_time:.2f} s)"
+
+
+def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, float]:
+    from dbt.cli.main import dbtRunner
+
+    directory = project_dir()
+    callbacks = []
+    if progress is not None:
+        def on_event(event: Any) -> None:
+            line = _node_line(event)
+            if line:
+                progress(line)
+
+        callbacks.append(on_event)
+    full_args = [*args, "--project-dir", str(directory), "--profiles-dir", str(directory),
+                 "--quiet", "--log-path", str(directory / "logs"), "--target-path", str(directory / "target")]
+    with _DBT_LOCK, _environment(dbt_env(url)):
+        t0 = time.perf_counter()
+        result = dbtRunner(callbacks=callbacks).invoke(full_args)
+        return result, time.perf_counter() - t0
+
+
+def build(url: str, select: list[str] | None = None, full_refresh: bool = False,
+          progress: Progress | None = None) -> BuildResult:
+    """`dbt build` of the warehouse (or of `select`); one progress line per finished node."""
+    args = ["build"]
+    if select:
+        args += ["--select", *select]
+    if full_refresh:
+        args.append("--full-refresh")
+    res, elapsed = _invoke(url, args, progress)
+    if res.exception is not None and res.result is None:
+        return BuildResult(False, elapsed, {"error": 1},
+                           [Failure("dbt", "error", f"{type(res.exception).__name__}: {res.exception}")])
+    results = list(getattr(res.result, "results", None) or [])
+    counts = Counter(str(r.status) for r in results)
+    failures = [
+        Failure(r.node.name, str(r.status), (r.message or "").strip())
+        for r in results
+        if str(r.status) in ("error", "fail", "runtime error")
+    ]
+    success = bool(res.success) and not failures
+    if not success and not failures and res.exception is not None:
+        failures.append(Failure("dbt", "error", str(res.exception)))
+    return BuildResult(success, elapsed, dict(sorted(counts.items())), failures)
+
+
+def docs_generate(url: str) -> Path:
+    """`dbt docs generate` (offline); returns the target directory holding index.html."""
+    res, _ = _invoke(url, ["docs", "generate"], None)
+    if not res.success:
+        raise RuntimeError(f"dbt docs generate failed: {res.exception}")
+    return project_dir() / "target"
