@@ -1,0 +1,340 @@
+"""The submission layout (submission-format.md) and the blank workbook districts fill in.
+
+The layout constants here are the one description of the sheets that the template and the
+synthetic-submission generator (`ingest/generate.py`) share: sheet names, machine keys, the
+Vietnamese labels and the values the dropdowns offer.
+
+The template: one sheet per sheet of the contract, each with an instructions row (row 1, merged),
+the header row (row 2, Vietnamese labels; the machine key of each column is in the cell's
+comment) and Excel list validations on the data rows. A hidden sheet `danh_muc` holds the
+dropdown lists (long Vietnamese names do not fit Excel's 255-character inline lists, and one of
+them contains a comma).
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell import Cell, WriteOnlyCell
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.writer.excel import ExcelWriter
+
+# Fixed workbook metadata: the same content gives the same bytes (generate.py relies on it).
+FIXED_TIMESTAMP = datetime(2025, 1, 1, 0, 0, 0)
+AUTHOR = "NTM data platform"
+
+CRITERIA = [f"tc{i:02d}" for i in range(1, 20)]
+CRITERIA_NAMES_2021 = [
+    "Quy hoạch", "Giao thông", "Thủy lợi và phòng, chống thiên tai", "Điện", "Trường học",
+    "Cơ sở vật chất văn hóa", "Cơ sở hạ tầng thương mại nông thôn", "Thông tin và Truyền thông",
+    "Nhà ở dân cư", "Thu nhập", "Nghèo đa chiều", "Lao động",
+    "Tổ chức sản xuất và phát triển kinh tế nông thôn", "Giáo dục và Đào tạo", "Y tế", "Văn hóa",
+    "Môi trường và an toàn thực phẩm", "Hệ thống chính trị và tiếp cận pháp luật", "Quốc phòng và An ninh",
+]
+
+# key -> Vietnamese label, per sheet, in the template's column order.
+THONG_TIN: dict[str, str] = {
+    "province_code": "Mã tỉnh",
+    "submitting_unit_code": "Mã đơn vị báo cáo",
+    "period": "Kỳ báo cáo",
+    "version": "Lần gửi",
+    "submitted_on": "Ngày gửi",
+    "prepared_by": "Người lập",
+    "criteria_set": "Bộ tiêu chí",
+}
+THONG_TIN_HEADER = {"key": "Nội dung", "value": "Giá trị"}
+
+TIEU_CHI_XA: dict[str, str] = {
+    "commune_code": "Mã xã",
+    "commune_name": "Tên xã",
+    **{key: f"TC{i}" for i, key in enumerate(CRITERIA, start=1)},
+    "criteria_met": "Số tiêu chí đạt",
+    "ntm_title": "Danh hiệu",
+    "title_decision": "Số quyết định công nhận",
+    "title_date": "Ngày công nhận",
+    "hardship": "Xã khó khăn",
+}
+TIEU_CHI_HUYEN: dict[str, str] = {
+    "criterion": "Tiêu chí",
+    "met": "Đạt",
+    "district_title": "Danh hiệu huyện",
+    "title_decision": "Số quyết định công nhận",
+    "title_date": "Ngày công nhận",
+}
+NGUON_VON: dict[str, str] = {
+    "unit_code": "Mã đơn vị",
+    "source": "Nguồn vốn",
+    "capital_type": "Loại vốn",
+    "amount_mvnd": "Số tiền (triệu đồng)",
+    "is_estimate": "Ước",
+}
+OCOP: dict[str, str] = {
+    "product_code": "Mã sản phẩm",
+    "product_name": "Tên sản phẩm",
+    "commune_code": "Mã xã",
+    "entity_name": "Chủ thể",
+    "entity_type": "Loại hình chủ thể",
+    "product_group": "Nhóm sản phẩm",
+    "stars": "Số sao",
+    "status": "Trạng thái",
+    "decision_no": "Số quyết định",
+    "decision_date": "Ngày quyết định",
+    "valid_until": "Hiệu lực đến",
+}
+HO_TRO: dict[str, str] = {
+    "commune_code": "Mã xã",
+    "supporting_agency": "Cơ quan hỗ trợ",
+    "description": "Nội dung hỗ trợ",
+    "value_mvnd": "Giá trị hỗ trợ (triệu đồng)",
+}
+
+SHEETS: dict[str, dict[str, str]] = {
+    "thong_tin": THONG_TIN_HEADER,
+    "tieu_chi_xa": TIEU_CHI_XA,
+    "tieu_chi_huyen": TIEU_CHI_HUYEN,
+    "nguon_von": NGUON_VON,
+    "ocop": OCOP,
+    "ho_tro": HO_TRO,
+}
+
+SOURCES: dict[str, str] = {
+    "ns_tw": "Ngân sách Trung ương",
+    "ns_tinh": "Ngân sách tỉnh",
+    "ns_huyen": "Ngân sách huyện",
+    "ns_xa": "Ngân sách xã",
+    "ns_huyen_xa": "Ngân sách huyện, xã",
+    "long_ghep": "Vốn lồng ghép",
+    "tin_dung": "Vốn tín dụng",
+    "doanh_nghiep": "Doanh nghiệp, hợp tác xã",
+    "nhan_dan": "Nhân dân đóng góp",
+    "khac": "Nguồn khác",
+    "tong": "Tổng",
+}
+CAPITAL_TYPES: dict[str, str] = {"dtpt": "Đầu tư phát triển", "sn": "Sự nghiệp"}
+GROUPS_148: dict[str, str] = {
+    "g1": "Thực phẩm",
+    "g2": "Đồ uống",
+    "g3": "Dược liệu và sản phẩm từ dược liệu",
+    "g4": "Hàng thủ công mỹ nghệ",
+    "g5": "Sinh vật cảnh",
+    "g6": "Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch",
+}
+GROUPS_1048: dict[str, str] = {
+    "g1": "Thực phẩm",
+    "g2": "Đồ uống",
+    "g3": "Thảo dược",
+    "g4": "Vải và may mặc",
+    "g5": "Lưu niệm - nội thất - trang trí",
+    "g6": "Dịch vụ du lịch cộng đồng và điểm du lịch",
+}
+STATUSES: dict[str, str] = {
+    "preparing": "Hồ sơ đang hoàn thiện",
+    "rated": "Đã công nhận",
+    "re_rated": "Công nhận lại",
+    "expired": "Hết hạn",
+}
+ENTITY_TYPES: dict[str, str] = {"htx": "Hợp tác xã", "dn": "Doanh nghiệp", "tht": "Tổ hợp tác",
+                                "ho": "Hộ kinh doanh"}
+TITLES: dict[str, str] = {"ntm": "NTM", "advanced": "NTM nâng cao", "model": "NTM kiểu mẫu"}
+HARDSHIP: dict[str, str] = {"kk": "Khó khăn", "dbkk": "Đặc biệt khó khăn"}
+MARK_MET, MARK_NOT_MET = "Đ", "CĐ"
+STARS = (3, 4, 5)
+CRITERIA_SETS = ("2021-2025", "2016-2020")
+
+_INJECTION_PREFIXES = ("=", "+", "-", "@")
+
+
+def is_risky(text: str) -> bool:
+    """Text that a spreadsheet could take for a formula (CSV/formula injection)."""
+    return text.startswith(_INJECTION_PREFIXES)
+
+
+def neutralise(cell: Cell | WriteOnlyCell) -> Cell | WriteOnlyCell:
+    """Make a text cell that starts with = + - @ inert: a plain string with Excel's quote prefix
+    (what typing a leading apostrophe does). The stored value is unchanged."""
+    if isinstance(cell.value, str) and is_risky(cell.value):
+        cell.data_type = "s"
+        cell.quotePrefix = True
+    return cell
+
+
+def set_text(ws, row: int, column: int, value: Any) -> Cell:
+    """Write a value into a (normal-mode) sheet, neutralising risky text."""
+    cell = ws.cell(row=row, column=column)
+    cell.value = value
+    return neutralise(cell)
+
+
+_INSTRUCTIONS: dict[str, str] = {
+    "thong_tin": "Thông tin chung về báo cáo: điền cột Giá trị. Kỳ báo cáo dạng YYYY-MM hoặc MM/YYYY; "
+                 "Lần gửi = 1 cho lần đầu, 2, 3... khi gửi bản sửa.",
+    "tieu_chi_xa": "Mỗi xã một dòng. TC1...TC19: Đ (đạt) hoặc CĐ (chưa đạt). Số tiêu chí đạt phải bằng "
+                   "số tiêu chí đánh dấu Đ. Danh hiệu NTM đòi hỏi đạt đủ 19 tiêu chí.",
+    "tieu_chi_huyen": "9 tiêu chí huyện (QĐ 320/QĐ-TTg), bắt buộc trong báo cáo tháng 12.",
+    "nguon_von": "Số tiền triệu đồng, lũy kế từ 01/01 đến cuối kỳ báo cáo. Mỗi dòng: một đơn vị, "
+                 "một nguồn vốn, một loại vốn. Dòng Tổng (nếu có) phải bằng tổng các nguồn.",
+    "ocop": "Mỗi sản phẩm một dòng. Số sao 3, 4 hoặc 5; để trống khi hồ sơ đang hoàn thiện. "
+            "Hiệu lực thường là 36 tháng kể từ ngày quyết định.",
+    "ho_tro": "Hỗ trợ của các cơ quan cấp tỉnh cho xã khó khăn trong kỳ báo cáo (triệu đồng, không lũy kế).",
+}
+
+_HEADER_FONT = Font(bold=True)
+_HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
+_DATA_ROWS = 1000
+
+
+@dataclass(frozen=True)
+class _ListSpec:
+    name: str
+    values: list[str]
+
+
+def _lists() -> list[_ListSpec]:
+    return [
+        _ListSpec("marks", [MARK_MET, MARK_NOT_MET]),
+        _ListSpec("sources", [v for k, v in SOURCES.items()]),
+        _ListSpec("capital_types", list(CAPITAL_TYPES)),
+        _ListSpec("groups", list(GROUPS_148.values())),
+        _ListSpec("stars", [str(s) for s in STARS]),
+        _ListSpec("statuses", list(STATUSES)),
+        _ListSpec("titles", list(TITLES.values())),
+        _ListSpec("hardship", list(HARDSHIP)),
+        _ListSpec("entity_types", list(ENTITY_TYPES)),
+        _ListSpec("estimate", ["x"]),
+        _ListSpec("criteria_sets", list(CRITERIA_SETS)),
+    ]
+
+
+# (sheet, column key) -> list name
+_VALIDATED: dict[tuple[str, str], str] = {
+    **{("tieu_chi_xa", key): "marks" for key in CRITERIA},
+    ("tieu_chi_xa", "ntm_title"): "titles",
+    ("tieu_chi_xa", "hardship"): "hardship",
+    ("tieu_chi_huyen", "met"): "marks",
+    ("tieu_chi_huyen", "district_title"): "titles",
+    ("nguon_von", "source"): "sources",
+    ("nguon_von", "capital_type"): "capital_types",
+    ("nguon_von", "is_estimate"): "estimate",
+    ("ocop", "product_group"): "groups",
+    ("ocop", "stars"): "stars",
+    ("ocop", "status"): "statuses",
+    ("ocop", "entity_type"): "entity_types",
+}
+
+
+def _write_lists(wb: Workbook) -> dict[str, str]:
+    """The hidden `danh_muc` sheet: one column per list; returns list name -> range formula."""
+    ws = wb.create_sheet("danh_muc")
+    ws.sheet_state = "hidden"
+    ranges: dict[str, str] = {}
+    for col, spec in enumerate(_lists(), start=1):
+        set_text(ws, 1, col, spec.name)
+        for row, value in enumerate(spec.values, start=2):
+            set_text(ws, row, col, value)
+        letter = get_column_letter(col)
+        ranges[spec.name] = f"danh_muc!${letter}$2:${letter}${len(spec.values) + 1}"
+    return ranges
+
+
+def _header_sheet(wb: Workbook, sheet: str, columns: dict[str, str], ranges: dict[str, str]) -> None:
+    ws = wb.create_sheet(sheet)
+    set_text(ws, 1, 1, _INSTRUCTIONS[sheet]).alignment = Alignment(wrap_text=True, vertical="top")
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(len(columns), 2))
+    ws.row_dimensions[1].height = 45
+    for col, (key, label) in enumerate(columns.items(), start=1):
+        cell = set_text(ws, 2, col, label)
+        cell.font = _HEADER_FONT
+        cell.fill = _HEADER_FILL
+        cell.comment = Comment(f"key: {key}", AUTHOR)
+        ws.column_dimensions[get_column_letter(col)].width = max(8, min(40, len(label) + 4))
+        list_name = _VALIDATED.get((sheet, key))
+        if list_name:
+            dv = DataValidation(type="list", formula1=ranges[list_name], allow_blank=True,
+                                showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
+                                error="Chọn một giá trị trong danh sách.")
+            dv.add(f"{get_column_letter(col)}3:{get_column_letter(col)}{_DATA_ROWS + 2}")
+            ws.add_data_validation(dv)
+    ws.freeze_panes = "A3"
+
+
+def _thong_tin_sheet(wb: Workbook, ranges: dict[str, str]) -> None:
+    _header_sheet(wb, "thong_tin", THONG_TIN_HEADER, ranges)
+    ws = wb["thong_tin"]
+    for row, (key, label) in enumerate(THONG_TIN.items(), start=3):
+        cell = set_text(ws, row, 1, label)
+        cell.comment = Comment(f"key: {key}", AUTHOR)
+    set_text(ws, 3 + list(THONG_TIN).index("version"), 2, 1)
+    set_text(ws, 3 + list(THONG_TIN).index("criteria_set"), 2, CRITERIA_SETS[0])
+    dv = DataValidation(type="list", formula1=ranges["criteria_sets"], allow_blank=False)
+    dv.add(f"B{3 + list(THONG_TIN).index('criteria_set')}")
+    ws.add_data_validation(dv)
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 24
+
+
+def fix_metadata(wb: Workbook) -> None:
+    """Stable document properties (no wall-clock timestamps in the file)."""
+    wb.properties.creator = AUTHOR
+    wb.properties.lastModifiedBy = AUTHOR
+    wb.properties.created = FIXED_TIMESTAMP
+    wb.properties.modified = FIXED_TIMESTAMP
+
+
+class _StableZip(zipfile.ZipFile):
+    """A zip whose entries carry a fixed timestamp and mode, so equal content gives equal bytes."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: D102
+        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
+            info = zipfile.ZipInfo(str(zinfo_or_arcname), date_time=_ZIP_TIME)
+            info.compress_type = self.compression
+            info.external_attr = 0o644 << 16
+            zinfo_or_arcname = info
+        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
+
+    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
+        with open(filename, "rb") as handle:
+            self.writestr(arcname or str(filename), handle.read(), compress_type, compresslevel)
+
+
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+
+
+def workbook_bytes(wb: Workbook) -> bytes:
+    """The .xlsx bytes of `wb`, reproducibly: fixed document properties and zip timestamps
+    (openpyxl's own save stamps the wall clock into both)."""
+    fix_metadata(wb)
+    buffer = io.BytesIO()
+    archive = _StableZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+    ExcelWriter(wb, archive).save()
+    return buffer.getvalue()
+
+
+def save_workbook(wb: Workbook, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(workbook_bytes(wb))
+    return path
+
+
+def write_template(path: Path) -> Path:
+    """Write the blank submission workbook to `path` (parents created); returns the path."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    # the lists sheet must exist before the validations that name it; it is moved last below
+    ranges = _write_lists(wb)
+    _thong_tin_sheet(wb, ranges)
+    for sheet, columns in SHEETS.items():
+        if sheet != "thong_tin":
+            _header_sheet(wb, sheet, columns, ranges)
+    wb.move_sheet("danh_muc", offset=len(wb.sheetnames) - 1)
+    wb.active = 0
+    return save_workbook(wb, path)
