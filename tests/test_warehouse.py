@@ -1,0 +1,328 @@
+"""The warehouse (dbt) on report-shaped fixture data: the figures of domain.md come out of one
+query on the marts, and `dbt build` passes all its tests (generic, singular and unit tests)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from ingest.admin_units import load_reference_table
+from ingest.transform import BuildResult, build
+from warehouse_fixtures import (
+    VN,
+    Commune,
+    Funding,
+    Product,
+    Support,
+    add_communes,
+    add_district_criteria,
+    add_funding,
+    add_ocop,
+    add_submission,
+    add_support,
+    commune_codes,
+    received,
+)
+
+PROVINCE = "38"                 # Thanh Hóa
+DISTRICT = "395"                # Thọ Xuân, 30 communes
+MAY = date(2023, 5, 1)
+MARCH = date(2023, 3, 1)
+REPORT_2017 = date(2017, 12, 1)
+# 12 districts of Thanh Hóa with 207 communes between them
+DISTRICTS_207 = ["380", "381", "382", "384", "385", "386", "387", "388", "389", "390", "396", "401"]
+
+
+def _district_may(conn: psycopg.Connection, communes: list[str]) -> None:
+    """District 395, May 2023: 28 NTM communes (5 advanced, 1 model), funding 892,738 and OCOP."""
+    sid = add_submission(conn, DISTRICT, PROVINCE, MAY)
+    rows = [Commune(c, 19, "ntm", date(2020, 12, 1)) for c in communes[:22]]
+    rows[0] = Commune(communes[0], 18, "ntm", date(2020, 12, 1))               # title at risk
+    rows += [Commune(c, 19, "advanced", date(2022, 6, 1)) for c in communes[22:27]]
+    rows += [Commune(communes[27], 19, "model", date(2023, 1, 15)),
+             Commune(communes[28], 15, hardship="kk"), Commune(communes[29], 9, hardship="dbkk")]
+    add_communes(conn, sid, rows)
+    add_funding(conn, sid, [
+        Funding(DISTRICT, "ns_tw", 52_627, is_estimate=True),
+        Funding(DISTRICT, "ns_tinh", 65_716, "dtpt", True),
+        Funding(communes[0], "ns_huyen_xa", 20_000, "dtpt", True),
+        Funding(communes[1], "ns_huyen_xa", 37_570, "sn", True),
+        Funding(communes[0], "nhan_dan", 300_000, is_estimate=True),
+        Funding(communes[1], "nhan_dan", 300_000, is_estimate=True),
+        Funding(communes[2], "nhan_dan", 116_825, is_estimate=True),
+    ])
+    products = [Product(f"Gạo {i}", communes[i], "rated", 3, f"g{i % 6 + 1}", date(2022, 1, 1),
+                        date(2025, 1, 1)) for i in range(10)]
+    products += [Product(f"Mật ong {i}", communes[i], "re_rated", 4, "g1", date(2021, 9, 1),
+                         date(2024, 9, 1)) for i in range(10, 13)]
+    products += [Product("Nem chua", communes[13], "rated", 5, "g1", date(2020, 10, 1), date(2023, 9, 30))]
+    products += [Product(f"Dự tuyển {i}", communes[i], "preparing", None, "g2") for i in range(9)]
+    products += [Product("Chè lam", communes[20], "expired", 3, "g1", date(2019, 5, 1), date(2022, 5, 1)),
+                 Product("Bánh gai", communes[21], "rated", 3, "g1", date(2020, 4, 1), date(2023, 4, 30))]
+    add_ocop(conn, sid, products)
+    add_support(conn, sid, [Support(communes[28], "Sở Nông nghiệp", 200.5, "giống lúa"),
+                            Support(communes[28], "Sở Nông nghiệp", 50, "phân bón"),
+                            Support(communes[29], "Ban Dân tộc", 100)])
+
+
+def _district_march(conn: psycopg.Connection, communes: list[str]) -> None:
+    sid = add_submission(conn, DISTRICT, PROVINCE, MARCH)
+    add_communes(conn, sid, [Commune(c, 17) for c in communes])
+    add_funding(conn, sid, [Funding(DISTRICT, "ns_tw", 30_000), Funding(communes[0], "nhan_dan", 100_000)])
+    add_support(conn, sid, [Support(communes[28], "Sở Nông nghiệp", 100)])
+
+
+def _province_2017(conn: psycopg.Connection, url: str) -> None:
+    """12 districts, 207 communes, 36 NTM, 1,791 criteria met in all (average 8.652)."""
+    all_communes = [(d, c) for d in DISTRICTS_207 for c in commune_codes(url, d)]
+    assert len(all_communes) == 207
+    met = {}
+    for i, (_d, c) in enumerate(all_communes):
+        met[c] = 19 if i < 36 else (7 if i < 36 + 81 else 6)
+    for d in DISTRICTS_207:
+        sid = add_submission(conn, d, PROVINCE, REPORT_2017, criteria_set="2016-2020")
+        add_communes(conn, sid, [Commune(c, met[c], "ntm" if met[c] == 19 else "none",
+                                         date(2016, 12, 1) if met[c] == 19 else None)
+                                 for dd, c in all_communes if dd == d])
+        add_funding(conn, sid, [Funding(d, "ns_tinh", 1000)])
+        add_district_criteria(conn, sid, 9 if d in ("380", "381") else 6, "ntm" if d in ("380", "381") else None)
+
+
+def _coverage_cases(conn: psycopg.Connection, url: str) -> None:
+    """396: v1 rejected on time, v2 accepted late; 397: rejected only; the rest of May missing."""
+    communes_396 = commune_codes(url, "396")
+    add_submission(conn, "396", PROVINCE, MAY, 1, "rejected", received(MAY, 2))
+    sid = add_submission(conn, "396", PROVINCE, MAY, 2, "accepted", datetime(2023, 6, 10, 9, tzinfo=VN))
+    add_communes(conn, sid, [Commune(c, 12) for c in communes_396])
+    add_funding(conn, sid, [Funding("396", "ns_tw", 1000)])
+    add_submission(conn, "397", PROVINCE, MAY, 1, "rejected", received(MAY, 1))
+
+
+def _after_reorganisation(conn: psycopg.Connection) -> list[str]:
+    """July 2025: the province reports its 2025 communes directly."""
+    codes = [r[0] for r in conn.execute(
+        "SELECT unit_code FROM ref.admin_unit WHERE list_name = '2025' AND unit_level = 'commune' "
+        "AND province_code = %s ORDER BY unit_code LIMIT 3", (PROVINCE,)).fetchall()]
+    sid = add_submission(conn, PROVINCE, PROVINCE, date(2025, 7, 1))
+    add_communes(conn, sid, [Commune(codes[0], 19, "ntm"), Commune(codes[1], 19, "model"), Commune(codes[2], 4)])
+    add_funding(conn, sid, [Funding(PROVINCE, "ns_tinh", 5000), Funding(codes[0], "nhan_dan", 2500)])
+    return codes
+
+
+@pytest.fixture(scope="session")
+def warehouse(database_url: str) -> tuple[str, BuildResult, list[str]]:
+    load_reference_table(database_url)
+    communes = commune_codes(database_url, DISTRICT)
+    assert len(communes) == 30
+    with psycopg.connect(database_url) as conn:
+        _district_march(conn, communes)
+        _district_may(conn, communes)
+        _province_2017(conn, database_url)
+        _coverage_cases(conn, database_url)
+        _after_reorganisation(conn)
+    lines: list[str] = []
+    result = build(database_url, progress=lines.append)
+    return database_url, result, lines
+
+
+def _one(url: str, sql: str, *params) -> dict:
+    with psycopg.connect(url) as conn:
+        rows = conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+def test_build_passes_every_test(warehouse) -> None:
+    _url, result, lines = warehouse
+    assert result.success, [str(f) for f in result.failures]
+    assert result.failures == []
+    assert result.counts.get("pass", 0) > 100          # data tests and unit tests
+    assert result.counts.get("success", 0) >= 30       # seeds, models, snapshot
+    assert set(result.counts) <= {"pass", "success", "warn"}
+    # one progress line per node, naming it
+    assert any("mart_funding" in line and "SUCCESS" in line for line in lines)
+    assert any("unit_test" in line for line in lines)
+    assert len(lines) == sum(result.counts.values())
+
+
+def test_district_funding_to_may_2023_in_one_query(warehouse) -> None:
+    url, *_ = warehouse
+    row = _one(url, """SELECT total_ytd_mvnd, ns_tw_ytd_mvnd, ns_tinh_ytd_mvnd, ns_huyen_xa_ytd_mvnd,
+                              nhan_dan_ytd_mvnd, has_estimates, community_share
+                       FROM marts.mart_funding WHERE unit_code = %s AND month = %s""", DISTRICT, MAY)
+    assert row["total_ytd_mvnd"] == Decimal("892738")
+    assert row["ns_tw_ytd_mvnd"] == Decimal("52627")
+    assert row["ns_tinh_ytd_mvnd"] == Decimal("65716")
+    assert row["ns_huyen_xa_ytd_mvnd"] == Decimal("57570")
+    assert row["nhan_dan_ytd_mvnd"] == Decimal("716825")
+    assert row["has_estimates"] is True
+    assert float(row["community_share"]) == pytest.approx(716825 / 892738)
+
+
+def test_funding_increments_over_a_missing_month(warehouse) -> None:
+    url, *_ = warehouse
+    row = _one(url, """SELECT amount_ytd_mvnd, amount_month_mvnd, months_covered, increment_spans_gap
+                       FROM marts.fct_funding WHERE unit_code = %s AND source_code = 'ns_tw' AND month = %s""",
+               DISTRICT, MAY)
+    # March 30,000, April not received, May 52,627: the increment goes to May, flagged
+    assert row == {"amount_ytd_mvnd": Decimal("52627.000"), "amount_month_mvnd": Decimal("22627.000"),
+                   "months_covered": 2, "increment_spans_gap": True}
+    march = _one(url, """SELECT amount_month_mvnd, months_covered FROM marts.fct_funding
+                         WHERE unit_code = %s AND source_code = 'ns_tw' AND month = %s""", DISTRICT, MARCH)
+    assert march == {"amount_month_mvnd": Decimal("30000.000"), "months_covered": 3}
+
+
+def test_district_progress_in_one_query(warehouse) -> None:
+    url, *_ = warehouse
+    row = _one(url, """SELECT communes_total, communes_ntm, communes_advanced, communes_model,
+                              titles_at_risk, communes_hardship, support_ytd_mvnd, communes_19,
+                              communes_15_18, communes_5_9
+                       FROM marts.mart_progress WHERE unit_level = 'district' AND unit_code = %s AND month = %s""",
+               DISTRICT, MAY)
+    assert row == {"communes_total": 30, "communes_ntm": 28, "communes_advanced": 5, "communes_model": 1,
+                   "titles_at_risk": 1, "communes_hardship": 2, "support_ytd_mvnd": Decimal("450.500"),
+                   "communes_19": 27, "communes_15_18": 2, "communes_5_9": 1}
+
+
+def test_province_36_of_207_communes_average_8_65(warehouse) -> None:
+    url, *_ = warehouse
+    row = _one(url, """SELECT communes_ntm, communes_total, round(avg_criteria_per_commune, 2) AS avg,
+                              avg_criteria_per_commune, pct_communes_ntm, districts_reporting, districts_ntm
+                       FROM marts.mart_progress WHERE unit_level = 'province' AND unit_code = %s AND month = %s""",
+               PROVINCE, REPORT_2017)
+    assert (row["communes_ntm"], row["communes_total"], row["avg"]) == (36, 207, Decimal("8.65"))
+    assert float(row["avg_criteria_per_commune"]) == pytest.approx(1791 / 207)   # not rounded in storage
+    assert float(row["pct_communes_ntm"]) == pytest.approx(100 * 36 / 207)
+    assert (row["districts_reporting"], row["districts_ntm"]) == (12, 2)
+
+
+def test_district_ocop_in_one_query(warehouse) -> None:
+    url, *_ = warehouse
+    row = _one(url, """SELECT products_rated, products_preparing, expired, expiring_within_6_months,
+                              products_3_star, products_4_star, products_5_star, products_g1
+                       FROM marts.mart_ocop WHERE unit_level = 'district' AND unit_code = %s AND month = %s""",
+               DISTRICT, MAY)
+    assert row == {"products_rated": 14, "products_preparing": 9, "expired": 2, "expiring_within_6_months": 1,
+                   "products_3_star": 10, "products_4_star": 3, "products_5_star": 1, "products_g1": 6}
+
+
+def test_latest_accepted_version_wins(warehouse) -> None:
+    url, *_ = warehouse
+    row = _one(url, """SELECT count(*) AS communes, max(criteria_met) AS met, count(DISTINCT submission_id) AS subs
+                       FROM marts.fct_commune_status WHERE district_code = '396' AND month = %s""", MAY)
+    with psycopg.connect(url) as conn:
+        accepted = conn.execute("SELECT submission_id FROM audit.submission WHERE submitting_unit_code = '396' "
+                                "AND period = %s AND version = 2", (MAY,)).fetchone()[0]
+        used = conn.execute("SELECT DISTINCT submission_id FROM marts.fct_commune_status "
+                            "WHERE district_code = '396' AND month = %s", (MAY,)).fetchall()
+    assert row["communes"] == 16 and row["met"] == 12 and row["subs"] == 1
+    assert used == [(accepted,)]
+
+
+def test_submission_coverage(warehouse) -> None:
+    url, *_ = warehouse
+    with psycopg.connect(url) as conn:
+        status = dict(conn.execute("SELECT district_code, status FROM marts.mart_submission_coverage "
+                                   "WHERE month = %s", (MAY,)).fetchall())
+        months = conn.execute("SELECT min(month), max(month), count(DISTINCT month) "
+                              "FROM marts.mart_submission_coverage").fetchone()
+        july = conn.execute("SELECT district_code, status, submitted FROM marts.mart_submission_coverage "
+                            "WHERE month = '2025-07-01'").fetchall()
+        late = conn.execute("SELECT submitted, latest_version, received_at FROM marts.mart_submission_coverage "
+                            "WHERE month = %s AND district_code = '396'", (MAY,)).fetchone()
+    assert len(status) == 26                      # every legacy district of Thanh Hóa
+    assert status[DISTRICT] == "accepted"
+    assert status["396"] == "late"
+    assert status["397"] == "rejected"
+    assert status["398"] == "missing"
+    assert late[0] is True and late[1] == 2 and late[2] == datetime(2023, 6, 10, 9, tzinfo=VN)
+    assert months[0] == REPORT_2017 and months[1] == date(2025, 7, 1)
+    assert months[2] == 92                        # 2017-12 .. 2025-07, nothing left out
+    assert july == [(PROVINCE, "accepted", True)] # after the reorganisation the province reports
+
+
+def test_rollup_after_the_2025_reorganisation(warehouse) -> None:
+    url, *_ = warehouse
+    with psycopg.connect(url) as conn:
+        levels = dict(conn.execute("SELECT unit_level, count(*) FROM marts.mart_progress "
+                                   "WHERE month = '2025-07-01' GROUP BY 1").fetchall())
+        prov = conn.execute("SELECT communes_total, communes_ntm, communes_model, communes_lt5 "
+                            "FROM marts.mart_progress WHERE month = '2025-07-01' AND unit_level = 'province'"
+                            ).fetchone()
+        funding = conn.execute("SELECT unit_code, unit_level, total_ytd_mvnd FROM marts.mart_funding "
+                               "WHERE month = '2025-07-01'").fetchall()
+    assert levels == {"commune": 3, "province": 1}           # no district level any more
+    assert prov == (3, 2, 1, 1)
+    assert funding == [(PROVINCE, "province", Decimal("7500.000"))]
+
+
+def test_dimensions(warehouse) -> None:
+    url, *_ = warehouse
+    with psycopg.connect(url) as conn:
+        crit = conn.execute("SELECT criteria_set, level, count(*) FROM marts.dim_criterion GROUP BY 1, 2 "
+                            "ORDER BY 1, 2").fetchall()
+        label = conn.execute("SELECT month_label_vi, quarter FROM marts.dim_month WHERE month = %s",
+                             (MAY,)).fetchone()
+        sources = dict(conn.execute("SELECT source_code, is_state_budget FROM marts.dim_funding_source").fetchall())
+        merged = conn.execute("SELECT count(*) FROM marts.dim_admin_unit WHERE list_name = 'legacy' "
+                              "AND unit_level = 'commune' AND successor_code IS NOT NULL").fetchone()[0]
+    assert crit == [("2016-2020", "commune", 19), ("2021-2025", "commune", 19), ("2021-2025", "district", 9)]
+    assert label == ("Tháng 5/2023", 2)
+    assert sources["ns_huyen_xa"] is True and sources["nhan_dan"] is False and len(sources) == 10
+    assert merged > 9000
+
+
+def test_title_snapshot_records_current_titles(warehouse) -> None:
+    url, *_ = warehouse
+    row = _one(url, """SELECT count(*) AS n, count(*) FILTER (WHERE ntm_title = 'model') AS model
+                       FROM marts.snap_commune_title WHERE dbt_valid_to IS NULL AND district_code = %s""", DISTRICT)
+    assert row == {"n": 30, "model": 1}
+
+
+def test_mart_contracts_match_marts_md(warehouse) -> None:
+    """Every relation and required column of marts.md exists with its exact name."""
+    url, *_ = warehouse
+    required = {
+        "dim_admin_unit": "unit_code unit_name unit_level parent_code province_code valid_from valid_to successor_code",
+        "dim_criterion": "criteria_set level criterion_no criterion_code name_vi name_en group_no group_name_vi",
+        "dim_funding_source": "source_code name_vi name_en is_state_budget",
+        "dim_month": "month year quarter month_label_vi",
+        "fct_commune_criteria": "month commune_code district_code province_code criterion_code is_met submission_id",
+        "fct_commune_status": "month commune_code district_code province_code criteria_met criteria_total ntm_title "
+                              "title_date criteria_band title_at_risk hardship submission_id",
+        "fct_funding": "month unit_code district_code province_code source_code capital_type amount_ytd_mvnd "
+                       "amount_month_mvnd is_estimate submission_id",
+        "fct_support": "month commune_code district_code province_code supporting_agency value_mvnd description "
+                       "submission_id",
+        "fct_ocop_product": "month product_key product_name commune_code district_code province_code entity_type "
+                            "product_group stars status decision_date valid_until expires_within_6_months submission_id",
+        "mart_progress": "month unit_code unit_level communes_total communes_ntm communes_advanced communes_model "
+                         "pct_communes_ntm avg_criteria_per_commune communes_19 communes_15_18 communes_10_14 "
+                         "communes_5_9 communes_lt5 titles_at_risk communes_hardship support_ytd_mvnd districts_ntm",
+        "mart_funding": "month unit_code unit_level total_ytd_mvnd ns_tw_ytd_mvnd ns_tinh_ytd_mvnd ns_huyen_ytd_mvnd "
+                        "ns_xa_ytd_mvnd ns_huyen_xa_ytd_mvnd long_ghep_ytd_mvnd tin_dung_ytd_mvnd "
+                        "doanh_nghiep_ytd_mvnd nhan_dan_ytd_mvnd khac_ytd_mvnd state_budget_share community_share "
+                        "has_estimates",
+        "mart_ocop": "month unit_code unit_level products_rated products_3_star products_4_star products_5_star "
+                     "products_preparing expiring_within_6_months expired products_g1 products_g6",
+        "mart_submission_coverage": "month province_code district_code submitted latest_version status received_at",
+    }
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT table_name, column_name FROM information_schema.columns "
+                            "WHERE table_schema = 'marts'").fetchall()
+        described = conn.execute(
+            "SELECT c.relname, count(*) FILTER (WHERE col_description(c.oid, a.attnum) IS NULL) "
+            "FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+            "JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped "
+            "WHERE n.nspname = 'marts' AND c.relkind = 'r' AND c.relname NOT LIKE 'snap_%%' GROUP BY 1").fetchall()
+    columns: dict[str, set[str]] = {}
+    for table, column in rows:
+        columns.setdefault(table, set()).add(column)
+    for relation, cols in required.items():
+        assert relation in columns, relation
+        assert set(cols.split()) <= columns[relation], (relation, set(cols.split()) - columns[relation])
+    assert all(undocumented == 0 for _rel, undocumented in described), described
