@@ -177,7 +177,7 @@ def _trajectory(seed: int, list_name: str, code: str) -> _Trajectory:
         begin = achieved[i] + r.randint(2, 12)
         slips.append((i, begin, min(begin + r.randint(1, 6), last)))
     ntm_from = last + r.randint(1, 4) if last < NEVER else NEVER
-    if ntm_from < NEVER and r.random() < 0.05:
+    if ntm_from < NEVER and r.random() < 0.25:
         i = r.choice([16, 5, 15, 10, 9])  # environment, cultural facilities, culture, poverty, income
         begin = ntm_from + r.randint(3, 48)
         slips.append((i, begin, begin + r.randint(2, 9)))
