@@ -1,0 +1,94 @@
+"""The generated corpus through the real reader: every messy file reads to exactly the rows of its
+clean twin, and every reader-level bad variant yields the finding it is named after."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+reader = pytest.importorskip("ingest.reader")
+
+from ingest.admin_units import load_admin_units  # noqa: E402
+from ingest.findings import has_errors  # noqa: E402
+from ingest.generate import generate, write_bad_variants  # noqa: E402
+
+# (province, month): a legacy district month with OCOP products, a December (district criteria),
+# and a 2025 province month.
+CASES = [("38", date(2023, 5, 1)), ("27", date(2024, 12, 1)), ("27", date(2025, 8, 1))]
+
+# Bad variants that the reader itself must catch (the others are Great Expectations checks).
+READER_CHECKS = {"not_a_workbook", "missing_sheet", "missing_column", "bad_number", "bad_mark", "bad_date",
+                 "bad_period", "unknown_commune", "duplicate_commune", "unsafe_zip_entry",
+                 "zip_too_many_entries"}
+
+
+def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
+    """A frame without the Excel row numbers (title rows shift them), in a stable order."""
+    frame = frame.drop(columns=[c for c in ("excel_row",) if c in frame.columns])
+    if frame.empty:
+        return frame.reset_index(drop=True)
+    keys = list(frame.columns)
+    ordered = frame.astype(str).sort_values(keys).index
+    return frame.loc[ordered].reset_index(drop=True)
+
+
+def _pairs(tmp_path: Path, province: str, month: date, limit: int = 4) -> list[tuple[Path, Path]]:
+    clean = generate(province, [month], tmp_path / "clean", seed=21)[:limit]
+    messy = generate(province, [month], tmp_path / "messy", seed=21, messy=True)[:limit]
+    assert [p.name for p in clean] == [p.name for p in messy]
+    return list(zip(clean, messy, strict=True))
+
+
+@pytest.mark.parametrize("province, month", CASES)
+def test_messy_reads_like_its_clean_twin(tmp_path: Path, province: str, month: date) -> None:
+    admin = load_admin_units()
+    for clean_path, messy_path in _pairs(tmp_path, province, month):
+        clean = reader.read_submission(clean_path, admin)
+        messy = reader.read_submission(messy_path, admin)
+        assert not has_errors(clean.findings), (clean_path.name, clean.findings)
+        assert not has_errors(messy.findings), (messy_path.name, messy.findings)
+        assert set(clean.frames) == set(messy.frames)
+        for name, frame in clean.frames.items():
+            pd.testing.assert_frame_equal(_comparable(frame), _comparable(messy.frames[name]),
+                                          check_dtype=True, obj=f"{messy_path.name}:{name}")
+
+
+@pytest.mark.parametrize("fmt", ["zip", "csv"])
+def test_csv_forms_read_like_the_workbook(tmp_path: Path, fmt: str) -> None:
+    admin = load_admin_units()
+    [xlsx] = generate("38", [date(2023, 5, 1)], tmp_path / "x", seed=21)[:1]
+    [other] = generate("38", [date(2023, 5, 1)], tmp_path / fmt, seed=21, fmt=fmt)[:1]
+    a, b = reader.read_submission(xlsx, admin), reader.read_submission(other, admin)
+    assert not has_errors(b.findings), b.findings
+    for name, frame in a.frames.items():
+        pd.testing.assert_frame_equal(_comparable(frame), _comparable(b.frames[name]), obj=name)
+
+
+def test_clean_frames_match_the_generated_content(tmp_path: Path) -> None:
+    admin = load_admin_units()
+    [path] = [p for p in generate("38", [date(2023, 5, 1)], tmp_path, seed=21) if "_395_" in p.name]
+    frames = reader.read_submission(path, admin).frames
+    info = frames["thong_tin"].iloc[0]
+    assert (info["province_code"], info["submitting_unit_code"], info["period"]) == ("38", "395", date(2023, 5, 1))
+    xa = frames["tieu_chi_xa"]
+    assert set(xa["commune_code"]) == {u.code for u in admin.communes_of("395", date(2023, 5, 1))}
+    assert set(xa["ntm_title"]) <= {"none", "ntm", "advanced", "model"}
+    assert len(frames["tieu_chi_xa_mark"]) == 19 * len(xa)
+    assert "tong" in set(frames["nguon_von"]["source_code"])
+
+
+@pytest.fixture(scope="module")
+def bad_variants(tmp_path_factory) -> dict[str, Path]:
+    tmp = tmp_path_factory.mktemp("bad")
+    [good] = [p for p in generate("38", [date(2023, 5, 1)], tmp / "good", seed=21) if "_395_" in p.name]
+    return write_bad_variants(good, tmp / "variants")
+
+
+@pytest.mark.parametrize("check", sorted(READER_CHECKS))
+def test_reader_level_bad_variants(bad_variants: dict[str, Path], check: str) -> None:
+    result = reader.read_submission(bad_variants[check], load_admin_units())
+    names = {f.check_name for f in result.findings if f.severity == "error"}
+    assert check in names, (check, result.findings)
