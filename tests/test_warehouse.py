@@ -9,9 +9,6 @@ from decimal import Decimal
 import psycopg
 import pytest
 from psycopg.rows import dict_row
-
-from ingest.admin_units import load_reference_table
-from ingest.transform import BuildResult, build
 from warehouse_fixtures import (
     VN,
     Commune,
@@ -27,6 +24,9 @@ from warehouse_fixtures import (
     commune_codes,
     received,
 )
+
+from ingest.admin_units import load_reference_table
+from ingest.transform import BuildResult, build
 
 PROVINCE = "38"                 # Thanh Hóa
 DISTRICT = "395"                # Thọ Xuân, 30 communes

@@ -213,3 +213,24 @@ def province_history(url: str, province_code: str, periods: Sequence[date], seed
                     synthetic_month(conn, province_code, d, communes[d], period, rng)
                     n += 1
     return n
+
+
+RAW_TABLES = ("tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")
+
+
+def resubmit(conn: psycopg.Connection, sid: int, received_at: datetime | None = None) -> int:
+    """A new accepted version with the same content as submission `sid` (to be edited by the test):
+    the previous version becomes superseded, as the loader does."""
+    unit, province, period, version, criteria_set = conn.execute(
+        "SELECT t.submitting_unit_code, t.province_code, t.period, t.version, t.criteria_set "
+        "FROM raw.thong_tin t WHERE t.submission_id = %s", (sid,)).fetchone()
+    new = add_submission(conn, unit, province, period, version + 1, "accepted",
+                         received_at or received(period, 20), criteria_set)
+    for table in RAW_TABLES:
+        cols = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_schema = 'raw' "
+            "AND table_name = %s AND column_name <> 'submission_id' ORDER BY ordinal_position", (table,))]
+        listed = ", ".join(cols)
+        conn.execute(f"INSERT INTO raw.{table} (submission_id, {listed}) "
+                     f"SELECT %s, {listed} FROM raw.{table} WHERE submission_id = %s", (new, sid))
+    return new

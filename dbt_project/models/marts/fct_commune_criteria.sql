@@ -18,5 +18,5 @@ select
     criterion_code::text as criterion_code,
     is_met::boolean as is_met,
     submission_id::bigint as submission_id
-from {{ ref('int_commune_criteria') }}
-where {{ months_absent_from_target() }}
+from {{ ref('int_commune_criteria') }} as src
+where {{ months_absent_from_target('src.month') }}

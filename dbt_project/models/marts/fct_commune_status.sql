@@ -24,5 +24,5 @@ select
     (ntm_title <> 'none' and criteria_met < criteria_total)::boolean as title_at_risk,
     hardship::text as hardship,
     submission_id::bigint as submission_id
-from {{ ref('int_commune_month') }}
-where {{ months_absent_from_target() }}
+from {{ ref('int_commune_month') }} as src
+where {{ months_absent_from_target('src.month') }}

@@ -23,5 +23,5 @@ select
     (months_covered > 1)::boolean as increment_spans_gap,
     is_estimate::boolean as is_estimate,
     submission_id::bigint as submission_id
-from {{ ref('int_funding_series') }}
-where {{ months_absent_from_target() }}
+from {{ ref('int_funding_series') }} as src
+where {{ months_absent_from_target('src.month') }}

@@ -27,5 +27,5 @@ select
     valid_until::date as valid_until,
     expires_within_6_months::boolean as expires_within_6_months,
     submission_id::bigint as submission_id
-from {{ ref('int_ocop_product_month') }}
-where {{ months_absent_from_target() }}
+from {{ ref('int_ocop_product_month') }} as src
+where {{ months_absent_from_target('src.month') }}

@@ -18,5 +18,5 @@ select
     value_mvnd::numeric(18, 3) as value_mvnd,
     description::text as description,
     submission_id::bigint as submission_id
-from {{ ref('int_support_month') }}
-where {{ months_absent_from_target() }}
+from {{ ref('int_support_month') }} as src
+where {{ months_absent_from_target('src.month') }}
