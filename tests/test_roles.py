@@ -1,0 +1,94 @@
+"""The reader roles of marts.md, proven by logging in: login users that are members of
+ntm_bi_reader / ntm_auditor read what they may and are refused the rest (raw, writes, DDL).
+The marts' SELECT grants come from dbt's `grants` config (dbt_project.yml)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from psycopg import errors
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from ingest.transform import build
+
+
+@pytest.fixture(scope="module")
+def marts_url(database_url: str) -> str:
+    result = build(database_url)
+    assert result.success, [str(f) for f in result.failures]
+    return database_url
+
+
+@pytest.fixture(scope="module")
+def login(marts_url: str) -> Iterator:
+    """Make a login user, member of a role, and return a connection URL for it."""
+    created: list[str] = []
+
+    def make(role: str) -> str:
+        user = f"{role}_test_{uuid.uuid4().hex[:8]}"
+        with psycopg.connect(marts_url, autocommit=True) as conn:
+            conn.execute(f'CREATE ROLE "{user}" LOGIN PASSWORD \'pw\' IN ROLE {role}')
+        created.append(user)
+        info = conninfo_to_dict(marts_url)
+        info.update(user=user, password="pw")
+        return make_conninfo(**info)
+
+    yield make
+    with psycopg.connect(marts_url, autocommit=True) as conn:
+        for user in created:
+            conn.execute(f'DROP OWNED BY "{user}"')
+            conn.execute(f'DROP ROLE "{user}"')
+
+
+def _denied(url: str, sql: str) -> None:
+    with psycopg.connect(url, autocommit=True) as conn, pytest.raises(errors.InsufficientPrivilege):
+        conn.execute(sql)
+
+
+def _allowed(url: str, sql: str) -> list[tuple]:
+    with psycopg.connect(url, autocommit=True) as conn:
+        return conn.execute(sql).fetchall()
+
+
+def test_bi_reader_reads_marts_only(login) -> None:
+    url = login("ntm_bi_reader")
+    assert len(_allowed(url, "SELECT source_code FROM marts.dim_funding_source")) == 10
+    assert len(_allowed(url, "SELECT * FROM marts.dim_criterion")) == 47
+    for relation in ("raw.thong_tin", "raw.nguon_von", "audit.submission", "audit.finding", "staging.stg_raw__thong_tin",
+                     "reference.funding_sources"):
+        _denied(url, f"SELECT * FROM {relation}")
+    _denied(url, "INSERT INTO marts.dim_funding_source (source_code) VALUES ('x')")
+    _denied(url, "DELETE FROM marts.dim_funding_source")
+    _denied(url, "UPDATE marts.dim_criterion SET name_en = 'x'")
+    _denied(url, "CREATE TABLE marts.intruder (x int)")
+    _denied(url, "CREATE TABLE public.intruder (x int)")
+    _denied(url, "INSERT INTO audit.submission (file_name, sha256, bytes, file_format, archive_path) "
+                 "VALUES ('x', 'x', 1, 'x', 'x')")
+
+
+def test_auditor_reads_marts_and_audit(login) -> None:
+    url = login("ntm_auditor")
+    assert len(_allowed(url, "SELECT source_code FROM marts.dim_funding_source")) == 10
+    _allowed(url, "SELECT submission_id, status FROM audit.submission")
+    _allowed(url, "SELECT * FROM audit.validation_run")
+    _allowed(url, "SELECT * FROM audit.finding")
+    _allowed(url, "SELECT * FROM audit.pipeline_run")
+    for relation in ("raw.thong_tin", "raw.tieu_chi_xa_mark", "staging.stg_raw__thong_tin"):
+        _denied(url, f"SELECT * FROM {relation}")
+    _denied(url, "INSERT INTO audit.pipeline_run (dag_id) VALUES ('x')")
+    _denied(url, "UPDATE audit.submission SET status = 'accepted'")
+    _denied(url, "DELETE FROM marts.dim_criterion")
+    _denied(url, "CREATE TABLE marts.intruder (x int)")
+    _denied(url, "CREATE TABLE audit.intruder (x int)")
+
+
+def test_marts_grants_come_from_dbt(marts_url: str) -> None:
+    with psycopg.connect(marts_url) as conn:
+        grants = conn.execute(
+            "SELECT grantee, privilege_type FROM information_schema.role_table_grants "
+            "WHERE table_schema = 'marts' AND table_name = 'dim_funding_source' "
+            "AND grantee IN ('ntm_bi_reader', 'ntm_auditor')").fetchall()
+    assert sorted(grants) == [("ntm_auditor", "SELECT"), ("ntm_bi_reader", "SELECT")]
