@@ -18,6 +18,7 @@ import uuid
 from pathlib import Path
 
 import psycopg
+from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ingest import localdb, pipeline, store
@@ -28,7 +29,7 @@ from ingest.config import load_settings
 def _database(server_url: str) -> str:
     name = f"ntm_bench_{uuid.uuid4().hex[:8]}"
     with psycopg.connect(server_url, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     info = conninfo_to_dict(server_url)
     info["dbname"] = name
     return make_conninfo(**info)
@@ -41,16 +42,17 @@ def _floor(url: str) -> tuple[float, int]:
         buffers = {}
         for table in store.RAW_COLUMNS:
             buf = io.BytesIO()
-            with conn.cursor().copy(f"COPY raw.{table} TO STDOUT") as cp:
+            raw_t, bench_t = sql.Identifier("raw", table), sql.Identifier(f"bench_{table}")
+            with conn.cursor().copy(sql.SQL("COPY {} TO STDOUT").format(raw_t)) as cp:
                 for chunk in cp:
                     buf.write(chunk)
             buffers[table] = buf.getvalue()
-            rows += conn.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
-            conn.execute(f"CREATE UNLOGGED TABLE bench_{table} (LIKE raw.{table})")
+            rows += conn.execute(sql.SQL("SELECT count(*) FROM {}").format(raw_t)).fetchone()[0]
+            conn.execute(sql.SQL("CREATE UNLOGGED TABLE {} (LIKE {})").format(bench_t, raw_t))
         conn.commit()
         t0 = time.perf_counter()
         for table, data in buffers.items():
-            with conn.cursor().copy(f"COPY bench_{table} FROM STDIN") as cp:
+            with conn.cursor().copy(sql.SQL("COPY {} FROM STDIN").format(sql.Identifier(f"bench_{table}"))) as cp:
                 cp.write(data)
         conn.commit()
         return time.perf_counter() - t0, rows
@@ -87,7 +89,8 @@ def main() -> None:
     finally:
         if not args.keep:
             with psycopg.connect(server, autocommit=True) as conn:
-                conn.execute(f'DROP DATABASE IF EXISTS "{conninfo_to_dict(url)["dbname"]}" WITH (FORCE)')
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                    sql.Identifier(conninfo_to_dict(url)["dbname"])))
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import psycopg
 import pytest
+from psycopg import sql
 
 from ingest import pipeline, store
 from ingest.cli import main, migrate_all
@@ -48,7 +49,7 @@ def with_version(src: Path, version: int, dest: Path) -> Path:
 
 def raw_counts(url: str) -> dict[str, int]:
     with psycopg.connect(url) as conn:
-        return {t: conn.execute(f"SELECT count(*) FROM raw.{t}").fetchone()[0] for t in store.RAW_COLUMNS}
+        return {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("raw", t))).fetchone()[0] for t in store.RAW_COLUMNS}
 
 
 def statuses(url: str) -> list[tuple]:
