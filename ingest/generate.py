@@ -42,13 +42,17 @@ from openpyxl.utils import get_column_letter
 
 from ingest.admin_units import LIST_2025, AdminUnits, Unit, fold, load_admin_units
 from ingest.template import (
+    CAPITAL_TYPES,
     CRITERIA,
+    ENTITY_TYPES,
     GROUPS_148,
     GROUPS_1048,
+    HARDSHIP,
     HO_TRO,
     NGUON_VON,
     OCOP,
     SOURCES,
+    STATUSES,
     THONG_TIN,
     THONG_TIN_HEADER,
     TIEU_CHI_HUYEN,
@@ -443,8 +447,18 @@ def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int
 
 
 def submitting_units(admin: AdminUnits, province: str, period: date) -> list[Unit]:
-    """Who submits for `province` in `period`: its districts (legacy) or itself (2025)."""
-    provinces = admin.provinces(period) if province == "all" else [admin.unit(province, period)]
+    """Who submits for `province` in `period`: its districts (legacy) or itself (2025). A legacy
+    province code given for a 2025 period means the 2025 province that absorbed it."""
+    if province == "all":
+        provinces = admin.provinces(period)
+    else:
+        found = admin.unit(province, period)
+        if found is None and admin.list_for(period) == LIST_2025:
+            # a legacy province code: after the reform its successor submits
+            legacy = admin.unit(province, date(2025, 6, 30))
+            successor = admin.successor(province) if legacy and legacy.level == "province" else None
+            found = admin.unit(successor, period) if successor else None
+        provinces = [found]
     if any(p is None or p.level != "province" for p in provinces):
         raise ValueError(f"no province {province!r} in the {admin.list_for(period)} list of {period:%Y-%m}")
     if admin.list_for(period) == LIST_2025:
@@ -507,6 +521,9 @@ class _Messy(_Clean):
             text = r.choice([" ", "  "]) + text
         if r.random() < 0.15:
             text = text + r.choice([" ", "  "])
+        if r.random() < 0.1 and " " in text.strip():
+            head, _, tail = text.partition(" ")
+            text = f"{head}  {tail}"
         return text
 
     def header(self, sheet: str, key: str) -> str:
@@ -551,8 +568,20 @@ class _Messy(_Clean):
         if key in ("commune_name", "entity_name", "product_name", "prepared_by", "description",
                    "supporting_agency"):
             return self._text(value)
-        if key in ("commune_code", "unit_code", "product_code") and r.random() < 0.1:
-            return f" {value} "
+        if key == "status":
+            return self._text(STATUSES[value]) if r.random() < 0.5 else value
+        if key == "entity_type":
+            return self._text(ENTITY_TYPES[value]) if r.random() < 0.4 else value
+        if key == "capital_type":
+            return r.choice([CAPITAL_TYPES[value], value.upper(), value, value])
+        if key == "hardship":
+            return r.choice([HARDSHIP[value], f"Xã {HARDSHIP[value].lower()}", value.upper(), value])
+        if key in ("commune_code", "unit_code", "province_code", "submitting_unit_code"):
+            roll = r.random()
+            if roll < 0.3 and not value.startswith("0"):
+                return int(value)  # typed as a number: harmless without a leading zero
+            if roll < 0.4:
+                return f" {value} "
         return value
 
 

@@ -295,3 +295,10 @@ def test_bad_variants(tmp_path: Path) -> None:
     good_von = pd.read_excel(good, sheet_name="nguon_von", engine="calamine")
     bad_mark = pd.read_excel(variants["bad_mark"], sheet_name="nguon_von", engine="calamine")
     pd.testing.assert_frame_equal(good_von, bad_mark)
+
+
+def test_a_legacy_province_code_after_the_reform_means_its_successor(tmp_path: Path, admin: AdminUnits) -> None:
+    assert admin.unit("27", date(2025, 8, 1)) is None  # Bắc Ninh merged
+    successor = admin.successor("27")
+    [path] = generate("27", [date(2025, 8, 1)], tmp_path, seed=1)
+    assert path.name == f"2025-08_{successor}_v1.xlsx"
