@@ -825,10 +825,12 @@ def _first_unit_rows(ws, unit_code: str) -> list[int]:
 def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
     """Known-bad copies of a clean generated submission, keyed by the check name each must raise.
 
-    Reader checks: not_a_workbook, missing_sheet, missing_column, bad_number, bad_mark,
-    bad_date, bad_period, unknown_commune, duplicate_commune, future_period, unsafe_zip_entry,
-    zip_too_many_entries. Validation (GX) checks: criteria_met_mismatch, negative_amount,
-    total_mismatch, stars_out_of_range, title_requires_ntm.
+    Reader checks (ingest/reader.py): file_unreadable (not a workbook), missing_sheet,
+    missing_column, bad_number, bad_mark, bad_date, bad_period, unknown_unit, province_mismatch,
+    unknown_commune (a commune of another district), duplicate_commune, unsafe_zip_entry (`../`
+    names), zip_too_many_entries. Pipeline check: future_period (a period after the month of
+    receipt). Validation (GX) checks: criteria_met_mismatch, negative_amount, total_mismatch,
+    stars_out_of_range, title_requires_ntm.
     """
     good = Path(good)
     out = Path(out_dir)
@@ -845,9 +847,9 @@ def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
     def add(check: str, change: Callable[[openpyxl.Workbook], None]) -> None:
         variants[check] = _edit(good, out / f"{stem}__{check}.xlsx", change)
 
-    bad = out / f"{stem}__not_a_workbook.xlsx"
+    bad = out / f"{stem}__file_unreadable.xlsx"
     bad.write_text("this is not a workbook\n", encoding="utf-8")
-    variants["not_a_workbook"] = bad
+    variants["file_unreadable"] = bad
 
     add("missing_sheet", lambda wb: wb.remove(wb["tieu_chi_xa"]))
     add("missing_column", lambda wb: wb["tieu_chi_xa"].delete_cols(_header_col(wb["tieu_chi_xa"], "commune_code")))
@@ -855,6 +857,9 @@ def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
     add("bad_mark", lambda wb: _set(wb["tieu_chi_xa"], 2, "tc05", "có lẽ"))
     add("bad_date", lambda wb: _info(wb["thong_tin"], "submitted_on", "31/02/2023"))
     add("bad_period", lambda wb: _info(wb["thong_tin"], "period", "tháng năm"))
+    add("unknown_unit", lambda wb: _info(wb["thong_tin"], "submitting_unit_code", "999"))
+    other_province = next(p.code for p in admin.provinces(period) if p.code != admin.unit(unit, period).province_code)
+    add("province_mismatch", lambda wb: _info(wb["thong_tin"], "province_code", other_province))
 
     def other_commune(wb: openpyxl.Workbook) -> None:
         own = {u.code for u in admin.communes_of(unit, period)}

@@ -269,13 +269,13 @@ def test_formula_like_text_is_written_inert(tmp_path: Path) -> None:
 def test_bad_variants(tmp_path: Path) -> None:
     [good] = [p for p in generate(PROVINCE, [MONTH], tmp_path / "good", seed=1) if DISTRICT in p.name]
     variants = write_bad_variants(good, tmp_path / "bad")
-    assert {"not_a_workbook", "missing_sheet", "missing_column", "bad_number", "bad_mark", "bad_date",
-            "bad_period", "unknown_commune", "duplicate_commune", "future_period", "criteria_met_mismatch",
+    assert {"file_unreadable", "missing_sheet", "missing_column", "bad_number", "bad_mark", "bad_date",
+            "bad_period", "unknown_unit", "province_mismatch", "unknown_commune", "duplicate_commune", "future_period", "criteria_met_mismatch",
             "negative_amount", "total_mismatch", "title_requires_ntm", "unsafe_zip_entry",
             "zip_too_many_entries"} <= set(variants)
     assert all(p.exists() for p in variants.values())
     with pytest.raises(zipfile.BadZipFile):
-        zipfile.ZipFile(variants["not_a_workbook"])
+        zipfile.ZipFile(variants["file_unreadable"])
     assert "tieu_chi_xa" not in openpyxl.load_workbook(variants["missing_sheet"]).sheetnames
     header = [c.value for c in openpyxl.load_workbook(variants["missing_column"])["tieu_chi_xa"][1]]
     assert "commune_code" not in header and "commune_name" in header

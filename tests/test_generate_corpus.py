@@ -20,9 +20,9 @@ from ingest.generate import generate, write_bad_variants  # noqa: E402
 CASES = [("38", date(2023, 5, 1)), ("27", date(2024, 12, 1)), ("27", date(2025, 8, 1))]
 
 # Bad variants that the reader itself must catch (the others are Great Expectations checks).
-READER_CHECKS = {"not_a_workbook", "missing_sheet", "missing_column", "bad_number", "bad_mark", "bad_date",
-                 "bad_period", "unknown_commune", "duplicate_commune", "unsafe_zip_entry",
-                 "zip_too_many_entries"}
+READER_CHECKS = {"file_unreadable", "missing_sheet", "missing_column", "bad_number", "bad_mark",
+                 "bad_date", "bad_period", "unknown_unit", "province_mismatch", "unknown_commune",
+                 "duplicate_commune", "unsafe_zip_entry", "zip_too_many_entries"}
 
 
 def _comparable(frame: pd.DataFrame) -> pd.DataFrame:
