@@ -92,3 +92,34 @@ def test_reader_level_bad_variants(bad_variants: dict[str, Path], check: str) ->
     result = reader.read_submission(bad_variants[check], load_admin_units())
     names = {f.check_name for f in result.findings if f.severity == "error"}
     assert check in names, (check, result.findings)
+
+
+def test_a_filled_in_template_reads_like_the_generated_file(tmp_path: Path) -> None:
+    """The blank template, filled with a generated submission's content under its Vietnamese
+    headers (row 2, below the instructions row), reads to the same rows as the generated file."""
+    import openpyxl
+
+    from ingest.template import set_text, write_template
+
+    admin = load_admin_units()
+    [clean] = [p for p in generate("38", [date(2023, 5, 1)], tmp_path / "gen", seed=21) if "_395_" in p.name]
+    source = openpyxl.load_workbook(clean)
+    filled = openpyxl.load_workbook(write_template(tmp_path / "template.xlsx"))
+    for row, (_, value) in enumerate(source["thong_tin"].iter_rows(min_row=2, values_only=True), start=3):
+        set_text(filled["thong_tin"], row, 2, value)
+    for sheet in source.sheetnames:
+        if sheet == "thong_tin":
+            continue
+        rows = list(source[sheet].iter_rows(values_only=True))
+        template_keys = [c.comment.text.removeprefix("key: ") for c in filled[sheet][2] if c.comment]
+        assert list(rows[0]) == template_keys, sheet  # same columns, same order
+        for r, values in enumerate(rows[1:], start=3):
+            for c, value in enumerate(values, start=1):
+                set_text(filled[sheet], r, c, value)
+    path = tmp_path / "filled.xlsx"
+    filled.save(path)
+    a, b = reader.read_submission(clean, admin), reader.read_submission(path, admin)
+    assert not has_errors(b.findings), b.findings
+    assert {f.check_name for f in b.findings} <= {"unknown_sheet"}  # the hidden dropdown lists
+    for name, frame in a.frames.items():
+        pd.testing.assert_frame_equal(_comparable(frame), _comparable(b.frames[name]), obj=name)
