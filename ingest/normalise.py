@@ -199,9 +199,11 @@ def integer(value: Any) -> int | None:
     result = number(value)
     if result is None:
         return None
-    if not result.is_integer() or abs(result) > 2**31 - 1:
+    if not result.is_integer():
         raise NormaliseError(f"'{_describe(value)}' không phải là số nguyên",
                              f"{_describe(value)!r} is not a whole number")
+    if abs(result) > 2**31 - 1:
+        raise NormaliseError(f"Số '{_describe(value)}' quá lớn", f"{_describe(value)!r} is too large")
     return int(result)
 
 
