@@ -65,6 +65,17 @@ support_month as (
     )
 ),
 
+support_ytd as (
+    select r.month, r.unit_level, r.unit_code, sum(s.value_mvnd) as support_ytd_mvnd
+    from rolled as r
+    inner join support_month as s
+        on s.unit_level = r.unit_level
+        and s.unit_code = r.unit_code
+        and s.year_start = date_trunc('year', r.month)
+        and s.month <= r.month
+    group by r.month, r.unit_level, r.unit_code
+),
+
 units as (
     select unit_code, unit_level, max(successor_code) as successor_code
     from {{ ref('dim_admin_unit') }}
@@ -90,12 +101,7 @@ select
     r.communes_lt5::integer as communes_lt5,
     r.titles_at_risk::integer as titles_at_risk,
     r.communes_hardship::integer as communes_hardship,
-    coalesce((
-        select sum(s.value_mvnd)
-        from support_month as s
-        where s.unit_level = r.unit_level and s.unit_code = r.unit_code
-          and s.year_start = date_trunc('year', r.month) and s.month <= r.month
-    ), 0)::numeric(18, 3) as support_ytd_mvnd,
+    coalesce(y.support_ytd_mvnd, 0)::numeric(18, 3) as support_ytd_mvnd,
     case when r.unit_level = 'province' then r.districts_reporting end::integer as districts_reporting,
     case when r.unit_level = 'province' then (
         select count(*)
@@ -109,4 +115,5 @@ select
     ) end::integer as districts_ntm
 from rolled as r
 left join units as u on u.unit_code = r.unit_code and u.unit_level = r.unit_level
+left join support_ytd as y on y.month = r.month and y.unit_level = r.unit_level and y.unit_code = r.unit_code
 where r.unit_code is not null
