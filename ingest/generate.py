@@ -830,7 +830,7 @@ def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
     unknown_commune (a commune of another district), duplicate_commune, unsafe_zip_entry (`../`
     names), zip_too_many_entries. Pipeline check: future_period (a period after the month of
     receipt). Validation (GX) checks: criteria_met_mismatch, negative_amount, total_mismatch,
-    stars_out_of_range, title_requires_ntm.
+    stars_out_of_range; and the warning title_at_risk (an NTM commune not meeting all 19).
     """
     good = Path(good)
     out = Path(out_dir)
@@ -911,16 +911,16 @@ def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
     if _has_rated_product(good):
         add("stars_out_of_range", stars)
 
-    def advanced_without_ntm(wb: openpyxl.Workbook) -> None:
+    def titled_at_risk(wb: openpyxl.Workbook) -> None:
         ws = wb["tieu_chi_xa"]
-        _set(ws, 2, "ntm_title", TITLES["advanced"])
-        for key in CRITERIA[:3]:
-            _set(ws, 2, key, "CĐ")
-        met = sum(1 for key in CRITERIA if ws.cell(2, _header_col(ws, key)).value == "Đ")
-        _set(ws, 2, "criteria_met", met)
+        for key in CRITERIA:
+            _set(ws, 2, key, "Đ")
+        _set(ws, 2, CRITERIA[16], "CĐ")  # environment slipped after the title
+        _set(ws, 2, "criteria_met", 18)
+        _set(ws, 2, "ntm_title", TITLES["ntm"])
         _set(ws, 2, "title_decision", "123/QĐ-UBND")
-        _set(ws, 2, "title_date", period)
-    add("title_requires_ntm", advanced_without_ntm)
+        _set(ws, 2, "title_date", date(period.year - 2, 6, 15))
+    add("title_at_risk", titled_at_risk)  # a warning: loads, flagged for auditors
 
     variants.update(_bad_zips(good, out, stem))
     return variants

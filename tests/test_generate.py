@@ -271,7 +271,7 @@ def test_bad_variants(tmp_path: Path) -> None:
     variants = write_bad_variants(good, tmp_path / "bad")
     assert {"file_unreadable", "missing_sheet", "missing_column", "bad_number", "bad_mark", "bad_date",
             "bad_period", "unknown_unit", "province_mismatch", "unknown_commune", "duplicate_commune", "future_period", "criteria_met_mismatch",
-            "negative_amount", "total_mismatch", "title_requires_ntm", "unsafe_zip_entry",
+            "negative_amount", "total_mismatch", "title_at_risk", "unsafe_zip_entry",
             "zip_too_many_entries"} <= set(variants)
     assert all(p.exists() for p in variants.values())
     with pytest.raises(zipfile.BadZipFile):

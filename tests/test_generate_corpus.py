@@ -123,3 +123,26 @@ def test_a_filled_in_template_reads_like_the_generated_file(tmp_path: Path) -> N
     assert {f.check_name for f in b.findings} <= {"unknown_sheet"}  # the hidden dropdown lists
     for name, frame in a.frames.items():
         pd.testing.assert_frame_equal(_comparable(frame), _comparable(b.frames[name]), obj=name)
+
+
+VALIDATION_CHECKS = {"criteria_met_mismatch", "negative_amount", "total_mismatch", "stars_out_of_range",
+                     "title_at_risk"}
+
+
+@pytest.mark.parametrize("check", sorted(VALIDATION_CHECKS))
+def test_validation_level_bad_variants_pass_the_reader(bad_variants: dict[str, Path], check: str) -> None:
+    """These break rules of content, not of form: the reader must hand them on to the
+    validation suites intact (no reader error), with the offending value in the frames."""
+    if check not in bad_variants:
+        pytest.skip(f"the good file cannot carry {check}")
+    result = reader.read_submission(bad_variants[check], load_admin_units())
+    assert not has_errors(result.findings), result.findings
+    frames = result.frames
+    if check == "negative_amount":
+        assert (frames["nguon_von"]["amount_mvnd"] < 0).sum() == 1
+    elif check == "stars_out_of_range":
+        assert (frames["ocop"]["stars"] == 6).sum() == 1
+    elif check == "criteria_met_mismatch":
+        met = frames["tieu_chi_xa_mark"].groupby("commune_code")["is_met"].sum()
+        reported = frames["tieu_chi_xa"].set_index("commune_code")["criteria_met_reported"]
+        assert (met != reported.reindex(met.index)).sum() == 1
