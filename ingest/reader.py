@@ -850,6 +850,10 @@ def _resolve_by_name(name: str | None, unit_code: str, on: date, admin: AdminUni
               f"sheet tieu_chi_xa, row {row}: neither commune code nor name is given", "tieu_chi_xa", row, "commune_code")
         return None
     matches = admin.find_commune_by_name(name, unit_code, on)
+    if len(matches) > 1:  # names that differ only by diacritics (Vĩnh Hưng, Vĩnh Hùng): use them
+        wanted = name.casefold()
+        exact = [u for u in matches if wanted in (u.name.casefold(), _without_type(u.name).casefold())]
+        matches = exact or matches
     if len(matches) == 1:
         return matches[0].code
     if not matches:
@@ -863,6 +867,13 @@ def _resolve_by_name(name: str | None, unit_code: str, on: date, admin: AdminUni
               f"sheet tieu_chi_xa, row {row}: the name {name!r} matches several communes ({codes}); give the code",
               "tieu_chi_xa", row, "commune_name", name)
     return None
+
+
+def _without_type(name: str) -> str:
+    for prefix in ("Xã ", "Phường ", "Thị trấn ", "Đặc khu "):
+        if name.startswith(prefix):
+            return name[len(prefix):]
+    return name
 
 
 def _check_duplicates(frames: dict[str, pd.DataFrame], f: _Findings) -> None:
