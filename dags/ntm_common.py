@@ -1,0 +1,157 @@
+"""What the NTM DAGs share: Assets, default arguments, the month of a run, batching, the dbt step.
+
+Cheap to import (Airflow SDK and the standard library only): the DAG processor imports it on
+every parse. Everything that touches the warehouse is imported inside task functions.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import sys
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import Asset
+
+PROJECT_ROOT = Path(os.environ.get("NTM_HOME") or Path(__file__).resolve().parent.parent)
+OWNER = "ntm-data"
+MONTHLY_DAG_ID = "ntm_monthly"
+REBUILD_DAG_ID = "ntm_rebuild"
+WATCH_DAG_ID = "ntm_raw_watch"
+
+RAW_TABLES = ("thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")
+MART_TABLES = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
+
+
+def _asset(schema: str, table: str) -> Asset:
+    return Asset(name=f"ntm.{schema}.{table}", uri=f"ntm://warehouse/{schema}/{table}", group="ntm")
+
+
+RAW_ASSETS: dict[str, Asset] = {t: _asset("raw", t) for t in RAW_TABLES}
+MART_ASSETS: dict[str, Asset] = {t: _asset("marts", t) for t in MART_TABLES}
+
+# The largest number of mapped receive/validate tasks per month, and the smallest batch: a national
+# month (~700 files) becomes 8 tasks of ~88 files; a province (~10 files) one task.
+MAX_BATCHES = int(os.environ.get("NTM_MAX_BATCHES", "8"))
+MIN_BATCH = int(os.environ.get("NTM_MIN_BATCH", "25"))
+
+DEFAULT_ARGS: dict[str, Any] = {
+    "owner": OWNER,
+    "retries": 3,
+    "retry_delay": timedelta(seconds=30),
+    "retry_exponential_backoff": 2.0,
+    "max_retry_delay": timedelta(minutes=30),
+}
+
+
+def dbt_mode() -> str:
+    """`task` (one in-process `dbt build`, the default) or `cosmos` (one Airflow task per model)."""
+    mode = os.environ.get("NTM_DBT_MODE", "task").strip().lower()
+    if mode not in ("task", "cosmos"):
+        raise ValueError(f"NTM_DBT_MODE must be 'task' or 'cosmos', not {mode!r}")
+    return mode
+
+
+def month_of_run(requested: str | None, data_interval_start: datetime | None) -> date:
+    """The month a run works on: the `month` param (`YYYY-MM`) when given, else the month of the
+    run's data interval (the monthly timetable's interval starts in the month being reported)."""
+    if requested:
+        text = requested.strip()
+        try:
+            year, month = (int(part) for part in text.split("-"))
+            return date(year, month, 1)
+        except ValueError as exc:
+            raise ValueError(f"month param must be YYYY-MM, not {requested!r}") from exc
+    if data_interval_start is None:
+        raise ValueError('this run has no data interval: trigger it with conf {"month": "YYYY-MM"}')
+    return date(data_interval_start.year, data_interval_start.month, 1)
+
+
+def batches(paths: list[str], max_batches: int = MAX_BATCHES, min_batch: int = MIN_BATCH) -> list[list[str]]:
+    """Split the month's files into at most `max_batches` batches of at least `min_batch` files
+    (except the last). Always at least one batch, possibly empty, so that downstream tasks run
+    (and report every district missing) when nothing arrived."""
+    if not paths:
+        return [[]]
+    count = min(max_batches, max(1, math.ceil(len(paths) / min_batch)))
+    size = math.ceil(len(paths) / count)
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
+
+
+def database_url() -> str:
+    """The warehouse URL, resolved inside a task (NTM_DATABASE_URL, else the local cluster)."""
+    from ingest.config import load_settings
+    from ingest.localdb import resolve_url
+
+    return resolve_url(load_settings())
+
+
+def outcome_summary(outcomes: list[Any]) -> dict[str, Any]:
+    """A compact, JSON-able summary of load outcomes for XCom and the notification."""
+    def short(o: Any) -> dict[str, Any]:
+        errors = [f for f in o.findings if f.get("severity") == "error"] or o.findings
+        return {"submission_id": o.submission_id, "file_name": o.file_name, "status": o.status,
+                "unit": o.submitting_unit_code, "reason": o.reason,
+                "findings": [f.get("message_en") for f in errors[:3]]}
+
+    return {
+        "files": len(outcomes),
+        "accepted": sum(o.status == "accepted" for o in outcomes),
+        "duplicates": sum(o.status == "duplicate" for o in outcomes),
+        "rejected": [short(o) for o in outcomes if o.status in ("rejected", "stale")],
+        "months": sorted({o.period.strftime("%Y-%m") for o in outcomes if o.status == "accepted" and o.period}),
+    }
+
+
+def late_loaded_months(url: str) -> list[str]:
+    """Months with a submission accepted outside any pipeline run (`ntm ingest`, a resubmission)
+    since the last successful rebuild started: their marts are stale until the next build."""
+    import psycopg
+
+    with psycopg.connect(url) as conn:
+        rows = conn.execute(
+            """SELECT DISTINCT to_char(s.period, 'YYYY-MM') FROM audit.submission s
+               WHERE s.status = 'accepted' AND s.pipeline_run_id IS NULL AND s.period IS NOT NULL
+                 AND s.loaded_at > COALESCE((SELECT max(started_at) FROM audit.pipeline_run
+                                             WHERE dag_id = %s AND state = 'success'), '-infinity')
+               ORDER BY 1""",
+            (REBUILD_DAG_ID,),
+        ).fetchall()
+    return [r[0] for r in rows]
+
+
+def run_dbt_build() -> dict[str, Any]:
+    """`dbt build` in-process (serialised across processes by an advisory lock); raises on failure."""
+    from ingest.pipeline import transform
+
+    result = transform(database_url())
+    summary = {"success": bool(result.success), "seconds": round(result.elapsed, 1), "counts": result.counts,
+               "failures": [str(f) for f in result.failures][:20]}
+    if not result.success:
+        raise RuntimeError("dbt build failed: " + ("; ".join(summary["failures"]) or "see the task log"))
+    return summary
+
+
+def cosmos_dbt_group(group_id: str = "dbt"):
+    """The dbt project as an astronomer-cosmos task group (one task per model, seed, snapshot),
+    rendered from the manifest (`dbt parse` beforehand). The connection comes from DBT_* variables
+    in the worker's environment (ingest.airflow_local and docker-compose set them)."""
+    from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
+    from cosmos.constants import LoadMode
+
+    project = PROJECT_ROOT / "dbt_project"
+    dbt_bin = Path(os.environ.get("NTM_DBT_EXECUTABLE") or Path(sys.executable).with_name("dbt"))
+    return DbtTaskGroup(
+        group_id=group_id,
+        project_config=ProjectConfig(dbt_project_path=project, manifest_path=project / "target" / "manifest.json"),
+        profile_config=ProfileConfig(profile_name="ntm", target_name="default",
+                                     profiles_yml_filepath=project / "profiles.yml"),
+        execution_config=ExecutionConfig(dbt_executable_path=str(dbt_bin)),
+        # emit_datasets=False: with a Unix-socket host cosmos fails after dbt succeeds (stack-facts.md);
+        # the marts Assets are emitted by the task after the group instead.
+        render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, emit_datasets=False),
+        operator_args={"install_deps": False},
+        default_args={"retries": 1},
+    )

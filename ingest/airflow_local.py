@@ -1,0 +1,264 @@
+"""A local Airflow 3 for people without Docker, and for the end-to-end tests.
+
+`start(settings)` runs `airflow db migrate`, then the api-server, scheduler, dag-processor and
+triggerer in one process group of their own, with:
+
+- AIRFLOW_HOME = `$NTM_STATE_DIR/airflow` (logs under `logs/`, one file per component);
+- the metadata database `airflow` on the project's PostgreSQL (created when absent), next to the
+  warehouse database;
+- DAGs from the project's `dags/`, examples off, LocalExecutor with low parallelism;
+- the API and UI on 127.0.0.1 only, with the simple auth manager and a generated admin password
+  (kept in `simple_auth_manager_passwords.json.generated`).
+
+`stop(settings)` ends that process group. `python -m ingest.airflow_local start|stop|status`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from base64 import urlsafe_b64encode
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from ingest.config import Settings, load_settings
+from ingest.localdb import resolve_url
+
+USERNAME = "admin"
+METADATA_DB = "airflow"
+COMPONENTS = ("api-server", "scheduler", "dag-processor", "triggerer")
+START_TIMEOUT_S = 180
+
+
+class AirflowLocalError(RuntimeError):
+    """The local Airflow could not be started; the message says where to look."""
+
+
+@dataclass(frozen=True)
+class AirflowInfo:
+    url: str
+    username: str
+    password: str
+
+
+def home(settings: Settings) -> Path:
+    return settings.state_dir / "airflow"
+
+
+def _airflow_bin() -> str:
+    return str(Path(sys.executable).with_name("airflow"))
+
+
+def _free_port(start: int = 8080) -> int:
+    for port in range(start, start + 200):
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            try:
+                s.bind(("127.0.0.1", port))
+                return port
+            except OSError:
+                continue
+    raise AirflowLocalError("no free TCP port for the Airflow API server")
+
+
+def _secret(path: Path, make) -> str:
+    """A secret kept in AIRFLOW_HOME (mode 600), made once, so restarts reuse it."""
+    if not path.exists():
+        path.write_text(make())
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def metadata_url(settings: Settings, database: str = METADATA_DB) -> str:
+    """SQLAlchemy URL of Airflow's metadata database on the warehouse's server (created if absent)."""
+    warehouse = resolve_url(settings)
+    info = conninfo_to_dict(warehouse)
+    with psycopg.connect(make_conninfo(warehouse, dbname="postgres"), autocommit=True) as conn:
+        if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (database,)).fetchone():
+            conn.execute(f'CREATE DATABASE "{database}"')
+    user = info.get("user") or "postgres"
+    password = f":{info['password']}" if info.get("password") else ""
+    host = info.get("host") or "localhost"
+    return f"postgresql+psycopg://{user}{password}@{host}:{info.get('port') or 5432}/{database}"
+
+
+def environment(settings: Settings, port: int, database: str = METADATA_DB,
+                schedule: bool = True) -> dict[str, str]:
+    """The environment of every Airflow process (and so of every task)."""
+    from ingest.transform import dbt_env
+
+    air = home(settings)
+    air.mkdir(parents=True, exist_ok=True)
+    warehouse = resolve_url(settings)
+    env = {
+        "AIRFLOW_HOME": str(air),
+        "AIRFLOW__CORE__DAGS_FOLDER": str(settings.home / "dags"),
+        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+        "AIRFLOW__CORE__EXECUTOR": "LocalExecutor",
+        "AIRFLOW__CORE__PARALLELISM": "3",
+        "AIRFLOW__CORE__MAX_ACTIVE_TASKS_PER_DAG": "3",
+        "AIRFLOW__CORE__FERNET_KEY": _secret(air / "fernet.key",
+                                             lambda: urlsafe_b64encode(os.urandom(32)).decode()),
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{USERNAME}:admin",
+        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE":
+            str(air / "simple_auth_manager_passwords.json.generated"),
+        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{port}/execution/",
+        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": metadata_url(settings, database),
+        "AIRFLOW__API__HOST": "127.0.0.1",
+        "AIRFLOW__API__PORT": str(port),
+        "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{port}",
+        "AIRFLOW__API__WORKERS": "1",
+        "AIRFLOW__API_AUTH__JWT_SECRET": _secret(air / "jwt.secret", lambda: secrets.token_urlsafe(32)),
+        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True" if schedule else "False",
+        "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(air / "logs"),
+        "NTM_DATABASE_URL": warehouse,
+        "NTM_HOME": str(settings.home),
+        "NTM_STATE_DIR": str(settings.state_dir),
+        **dbt_env(warehouse),
+    }
+    return env
+
+
+def _password(settings: Settings) -> str:
+    """The admin password, written before the first start so that it is known (and kept)."""
+    path = home(settings) / "simple_auth_manager_passwords.json.generated"
+    if path.exists():
+        return json.loads(path.read_text())[USERNAME]
+    path.write_text(json.dumps({USERNAME: secrets.token_urlsafe(12)}) + "\n")
+    path.chmod(0o600)
+    return _password(settings)
+
+
+def _pgid_file(settings: Settings) -> Path:
+    return home(settings) / "airflow.pgid"
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+        return True
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+
+
+def _api_port(settings: Settings) -> int | None:
+    path = home(settings) / "api.port"
+    return int(path.read_text()) if path.exists() else None
+
+
+def is_running(settings: Settings) -> bool:
+    path = _pgid_file(settings)
+    return path.exists() and _group_alive(int(path.read_text()))
+
+
+def _wait_healthy(url: str, logs: Path, deadline: float) -> None:
+    last = ""
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{url}/api/v2/monitor/health", timeout=5) as resp:
+                health = json.loads(resp.read())
+                if health.get("scheduler", {}).get("status") == "healthy":
+                    return
+                last = json.dumps(health)
+        except (urllib.error.URLError, OSError, ValueError) as exc:
+            last = str(exc)
+        time.sleep(1)
+    raise AirflowLocalError(f"Airflow did not become healthy at {url} ({last}); logs in {logs}")
+
+
+def start(settings: Settings, *, port: int | None = None, database: str = METADATA_DB,
+          schedule: bool = True) -> AirflowInfo:
+    """Start the local Airflow (idempotent: a running one is reused) and return how to log in.
+
+    `schedule=False` turns off timetable and asset scheduling (manual runs and backfills only),
+    which the end-to-end tests use so that no run starts on its own."""
+    air = home(settings)
+    air.mkdir(parents=True, exist_ok=True)
+    logs = air / "logs"
+    logs.mkdir(exist_ok=True)
+    password = _password(settings)
+    if is_running(settings) and (known := _api_port(settings)):
+        return AirflowInfo(f"http://127.0.0.1:{known}", USERNAME, password)
+    port = port or _free_port()
+    env = {**os.environ, **environment(settings, port, database, schedule)}
+    migrate = subprocess.run([_airflow_bin(), "db", "migrate"], env=env, capture_output=True, text=True)
+    (logs / "db-migrate.log").write_text(migrate.stdout + migrate.stderr)
+    if migrate.returncode != 0:
+        raise AirflowLocalError(f"airflow db migrate failed; see {logs / 'db-migrate.log'}:\n"
+                                f"{migrate.stderr[-2000:]}")
+    pgid = 0
+    for component in COMPONENTS:
+        with open(logs / f"{component}.log", "ab") as log:
+            proc = subprocess.Popen([_airflow_bin(), component], env=env, stdout=log,
+                                    stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                    process_group=pgid, cwd=air)
+        pgid = pgid or proc.pid
+    _pgid_file(settings).write_text(str(pgid))
+    (air / "api.port").write_text(str(port))
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_healthy(url, logs, time.monotonic() + START_TIMEOUT_S)
+    except AirflowLocalError:
+        stop(settings)
+        raise
+    return AirflowInfo(url, USERNAME, password)
+
+
+def stop(settings: Settings, timeout: float = 30) -> bool:
+    """Stop the local Airflow's process group (TERM, then KILL after `timeout`). False if not running."""
+    path = _pgid_file(settings)
+    if not path.exists():
+        return False
+    pgid = int(path.read_text())
+    running = _group_alive(pgid)
+    if running:
+        os.killpg(pgid, signal.SIGTERM)
+        deadline = time.monotonic() + timeout
+        while _group_alive(pgid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        if _group_alive(pgid):
+            os.killpg(pgid, signal.SIGKILL)
+    path.unlink(missing_ok=True)
+    return running
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ingest.airflow_local",
+                                     description="Start or stop a local Airflow 3 for the NTM DAGs.")
+    parser.add_argument("command", choices=["start", "stop", "status"])
+    parser.add_argument("--port", type=int, default=None, help="API/UI port (default: first free from 8080)")
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if args.command == "start":
+        try:
+            info = start(settings, port=args.port)
+        except AirflowLocalError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 1
+        print(f"Airflow UI and API: {info.url}\nuser: {info.username}\npassword: {info.password}\n"
+              f"logs: {home(settings) / 'logs'}\nstop with: make airflow-stop")
+        return 0
+    if args.command == "stop":
+        print("stopped" if stop(settings) else "not running")
+        return 0
+    running = is_running(settings)
+    print(f"running at http://127.0.0.1:{_api_port(settings)}" if running else "not running")
+    return 0 if running else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

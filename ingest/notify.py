@@ -1,0 +1,130 @@
+"""Coverage alerts after a monthly run: through a webhook (NTM_NOTIFY_URL) and / or e-mail
+(NTM_SMTP_TO, sent with Airflow's [smtp] settings). Off by default.
+
+`notify` returns what it did, one line per channel, and raises `NotifyError` when a configured
+channel fails (the Airflow task then retries with backoff). Standard library only, so that the DAG
+processor can import `deadline_missed` (the Deadline Alert callback) cheaply.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import smtplib
+import urllib.error
+import urllib.request
+from email.message import EmailMessage
+from typing import Any
+
+from ingest.config import Settings, load_settings
+
+OFF = "notifications off (set NTM_NOTIFY_URL or NTM_SMTP_TO)"
+TIMEOUT_S = 20
+
+
+class NotifyError(RuntimeError):
+    """A configured channel could not deliver the message."""
+
+
+def _units(values: list[str] | None, limit: int = 30) -> str:
+    values = values or []
+    shown = ", ".join(values[:limit])
+    return shown + (f" … (+{len(values) - limit})" if len(values) > limit else "") if values else "-"
+
+
+def message(summary: dict[str, Any]) -> tuple[str, str]:
+    """(subject, body) in Vietnamese then English, from a run summary (see dags/ntm_monthly.py)."""
+    if summary.get("event") == "deadline_missed":
+        subject = f"[NTM] Chạy tháng quá hạn / monthly run late: {summary.get('dag_id')} {summary.get('run_id')}"
+        body = (f"Lượt chạy {summary.get('run_id')} của {summary.get('dag_id')} chưa xong sau hạn chót "
+                f"{summary.get('deadline')}.\n"
+                f"Run {summary.get('run_id')} of {summary.get('dag_id')} has not finished by its deadline "
+                f"{summary.get('deadline')}.")
+        return subject, body
+    month = summary.get("month", "?")
+    cov = summary.get("coverage") or {}
+    rejected = [r.get("unit") or r.get("file_name") for r in summary.get("rejected", [])]
+    missing = cov.get("missing_units", [])
+    problems = bool(rejected or missing or cov.get("rejected_units") or not summary.get("dbt_success", True)
+                    or not summary.get("mart_checks_success", True))
+    subject = f"[NTM] {month}: {'CẦN XỬ LÝ / ACTION NEEDED' if problems else 'OK'}"
+    lines = [
+        f"Kỳ báo cáo / month: {month} (pipeline run {summary.get('run_id')})",
+        f"Tệp / files: {summary.get('files', 0)}, chấp nhận / accepted: {summary.get('accepted', 0)}, "
+        f"bị từ chối / rejected: {len(rejected)}, trùng / duplicate: {summary.get('duplicates', 0)}",
+        f"Huyện đã nộp / districts expected: {cov.get('expected', '?')}, "
+        f"chấp nhận / accepted: {cov.get('accepted', 0)}, trễ / late: {cov.get('late', 0)}",
+        f"Huyện bị từ chối / rejected districts: {_units(cov.get('rejected_units'))}",
+        f"Huyện chưa nộp / missing districts: {_units(missing)}",
+        f"Huyện nộp trễ / late districts: {_units(cov.get('late_units'))}",
+        f"dbt: {'ok' if summary.get('dbt_success', True) else 'FAILED'}, "
+        f"đối soát / mart checks: {'ok' if summary.get('mart_checks_success', True) else 'FAILED'}",
+    ]
+    for r in summary.get("rejected", [])[:20]:
+        lines.append(f"  - {r.get('file_name')} ({r.get('unit') or '?'}): {r.get('reason') or ''} "
+                     + " | ".join(m for m in r.get("findings", []) if m))
+    return subject, "\n".join(lines)
+
+
+def _post_webhook(url: str, subject: str, body: str, summary: dict[str, Any]) -> str:
+    data = json.dumps({"text": f"{subject}\n{body}", "subject": subject, "summary": summary},
+                      ensure_ascii=False, default=str).encode("utf-8")
+    request = urllib.request.Request(url, data=data, method="POST",
+                                     headers={"Content-Type": "application/json; charset=utf-8"})
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
+            return f"webhook: HTTP {response.status}"
+    except (urllib.error.URLError, OSError) as exc:
+        raise NotifyError(f"webhook {url} failed: {exc}") from exc
+
+
+def _smtp_settings() -> tuple[str, int, str]:
+    """Host, port and sender from Airflow's [smtp] section (defaults: localhost:25)."""
+    try:
+        from airflow.configuration import conf
+    except ImportError:  # pragma: no cover - Airflow is part of the stack
+        return "localhost", 25, "ntm@localhost"
+    return (conf.get("smtp", "smtp_host", fallback="localhost"),
+            conf.getint("smtp", "smtp_port", fallback=25),
+            conf.get("smtp", "smtp_mail_from", fallback="ntm@localhost"))
+
+
+def _send_mail(to: str, subject: str, body: str) -> str:
+    host, port, sender = _smtp_settings()
+    mail = EmailMessage()
+    mail["Subject"], mail["From"], mail["To"] = subject, sender, to
+    mail.set_content(body)
+    try:
+        with smtplib.SMTP(host, port, timeout=TIMEOUT_S) as smtp:
+            smtp.send_message(mail)
+    except (smtplib.SMTPException, OSError) as exc:
+        raise NotifyError(f"e-mail to {to} via {host}:{port} failed: {exc}") from exc
+    return f"e-mail to {to} via {host}:{port}"
+
+
+def notify(summary: dict[str, Any], settings: Settings) -> str:
+    """Send the run summary to every configured channel; returns what was done."""
+    if not settings.notify_url and not settings.smtp_to:
+        return OFF
+    subject, body = message(summary)
+    done = []
+    if settings.notify_url:
+        done.append(_post_webhook(settings.notify_url, subject, body, summary))
+    if settings.smtp_to:
+        done.append(_send_mail(settings.smtp_to, subject, body))
+    return "; ".join(done)
+
+
+async def deadline_missed(context: dict[str, Any] | None = None, **kwargs: Any) -> str:
+    """Deadline Alert callback (run by the Airflow triggerer): the monthly run is late."""
+    context = context or {}
+    dag_run = context.get("dag_run") or {}
+    get = dag_run.get if isinstance(dag_run, dict) else (lambda k, d=None: getattr(dag_run, k, d))
+    deadline = context.get("deadline") or {}
+    summary = {
+        "event": "deadline_missed",
+        "dag_id": kwargs.get("dag_id") or get("dag_id"),
+        "run_id": get("run_id"),
+        "deadline": (deadline.get("deadline_time") if isinstance(deadline, dict) else deadline),
+    }
+    return await asyncio.to_thread(notify, summary, load_settings())

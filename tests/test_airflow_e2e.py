@@ -1,0 +1,146 @@
+"""End to end through a real Airflow 3 (scheduler, api-server, dag-processor, triggerer on
+loopback, LocalExecutor) on a real PostgreSQL: the monthly DAG triggered over the REST API, a run
+with a bad submission, a three-month backfill and an identical second backfill.
+
+One Airflow for the module (~30 s to start); each run of a province month takes a few tens of
+seconds. Marked e2e: `make test-fast` leaves it out."""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ingest.cli import migrate_all
+from tests.airflow_harness import LocalAirflow, local_airflow
+from tests.conftest import create_database, drop_database
+
+pytestmark = pytest.mark.e2e
+
+PROVINCE = "27"
+MONTHLY = "ntm_monthly"
+BACKFILL_MONTHS = [date(2023, 1, 1), date(2023, 2, 1), date(2023, 3, 1)]
+SINGLE_MONTH = date(2023, 5, 1)
+BAD_MONTH = date(2023, 6, 1)
+MARTS = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
+
+
+@pytest.fixture(scope="module")
+def warehouse(server_url: str):
+    url = create_database(server_url, prefix="ntm_e2e")
+    migrate_all(url)
+    yield url
+    drop_database(server_url, url)
+
+
+@pytest.fixture(scope="module")
+def inbox(tmp_path_factory) -> dict[str, object]:
+    """Clean submissions of a province for five months; in BAD_MONTH one district's workbook is
+    replaced by a copy with an invalid criterion mark."""
+    from ingest.generate import generate, write_bad_variants
+
+    root = tmp_path_factory.mktemp("inbox")
+    paths = generate(PROVINCE, [*BACKFILL_MONTHS, SINGLE_MONTH, BAD_MONTH], root, seed=11)
+    victim = sorted(p for p in paths if p.parent.name == f"{BAD_MONTH:%Y-%m}")[0]
+    bad = write_bad_variants(victim, tmp_path_factory.mktemp("bad"))["bad_mark"]
+    shutil.copy(bad, victim.parent / bad.name)
+    victim.unlink()
+    return {"root": root, "bad_file": bad.name}
+
+
+@pytest.fixture(scope="module")
+def airflow(tmp_path_factory, warehouse: str, inbox, server_url: str):
+    state = tmp_path_factory.mktemp("state")
+    with local_airflow(state, warehouse, inbox["root"], server_url) as af:
+        af.client.wait_for_dag(MONTHLY)
+        af.client.unpause(MONTHLY)
+        yield af
+
+
+def marts_checksums(url: str) -> dict[str, tuple[int, str]]:
+    out = {}
+    with psycopg.connect(url) as conn:
+        for table in MARTS:
+            out[table] = conn.execute(sql.SQL(
+                "SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM {} t"
+            ).format(sql.Identifier("marts", table))).fetchone()
+    return out
+
+
+def run_and_wait(af: LocalAirflow, month: date) -> tuple[str, dict]:
+    run_id = af.client.trigger(MONTHLY, {"month": f"{month:%Y-%m}"})
+    run = af.client.wait_run(MONTHLY, run_id)
+    assert run["state"] == "success", af.client.task_states(MONTHLY, run_id)
+    return run_id, af.client.xcom(MONTHLY, run_id, "notify")
+
+
+def test_monthly_run_through_the_rest_api(airflow: LocalAirflow, warehouse: str) -> None:
+    run_id, summary = run_and_wait(airflow, SINGLE_MONTH)
+    states = airflow.client.task_states(MONTHLY, run_id)
+    assert states["mark_failed"] == "skipped" and states["notify"] == "success"
+    assert summary["rejected"] == [] and summary["accepted"] == summary["files"] > 0
+    assert summary["coverage"]["missing_units"] == []
+    with psycopg.connect(warehouse) as conn:
+        districts = conn.execute(
+            "SELECT count(*) FROM marts.mart_progress WHERE month = %s AND unit_level = 'district'",
+            (SINGLE_MONTH,)).fetchone()[0]
+        province = conn.execute(
+            "SELECT communes_total FROM marts.mart_progress WHERE month = %s AND unit_level = 'province' "
+            "AND unit_code = %s", (SINGLE_MONTH, PROVINCE)).fetchone()
+        pipeline = conn.execute(
+            "SELECT state, airflow_run_id, submissions_accepted FROM audit.pipeline_run "
+            "WHERE dag_id = %s AND logical_month = %s", (MONTHLY, SINGLE_MONTH)).fetchall()
+    assert districts == summary["accepted"]
+    assert province is not None and province[0] > 0
+    assert pipeline == [("success", run_id, summary["accepted"])]
+
+
+def test_a_bad_submission_is_reported_and_does_not_stop_the_run(airflow: LocalAirflow, warehouse: str,
+                                                               inbox) -> None:
+    _, summary = run_and_wait(airflow, BAD_MONTH)
+    assert [r["file_name"] for r in summary["rejected"]] == [inbox["bad_file"]]
+    rejected_unit = summary["rejected"][0]["unit"]
+    assert summary["coverage"]["rejected_units"] == [rejected_unit]
+    assert summary["accepted"] == summary["files"] - 1 > 0
+    with psycopg.connect(warehouse) as conn:
+        status = conn.execute(
+            "SELECT status FROM marts.mart_submission_coverage WHERE month = %s AND district_code = %s",
+            (BAD_MONTH, rejected_unit)).fetchone()
+        finding = conn.execute(
+            "SELECT count(*) FROM audit.finding f JOIN audit.submission s USING (submission_id) "
+            "WHERE s.file_name = %s AND f.severity = 'error'", (inbox["bad_file"],)).fetchone()[0]
+    assert status == ("rejected",)
+    assert finding >= 1
+
+
+def test_backfill_three_months_then_an_identical_backfill_changes_nothing(airflow: LocalAirflow,
+                                                                         warehouse: str) -> None:
+    first = airflow.client.backfill(MONTHLY, "2023-01-01T00:00:00Z", "2023-03-31T00:00:00Z")
+    runs = airflow.client.wait_backfill(first["id"])
+    assert sorted(r["logical_date"][:10] for r in runs) == ["2023-01-05", "2023-02-05", "2023-03-05"]
+    assert {r["state"] for r in runs} == {"success"}
+    with psycopg.connect(warehouse) as conn:
+        months = [r[0] for r in conn.execute(
+            "SELECT DISTINCT month FROM marts.mart_progress WHERE month < '2023-04-01' ORDER BY 1")]
+        kept = conn.execute("SELECT count(*) FROM audit.submission WHERE status <> 'duplicate'").fetchone()[0]
+    assert months == BACKFILL_MONTHS
+    before = marts_checksums(warehouse)
+
+    second = airflow.client.backfill(MONTHLY, "2023-01-01T00:00:00Z", "2023-03-31T00:00:00Z",
+                                     reprocess="completed")
+    rerun = airflow.client.wait_backfill(second["id"])
+    assert len(rerun) == 3 and {r["state"] for r in rerun} == {"success"}
+    assert marts_checksums(warehouse) == before
+    with psycopg.connect(warehouse) as conn:  # the same files again: recognised by hash, nothing reloaded
+        assert conn.execute("SELECT count(*) FROM audit.submission WHERE status <> 'duplicate'"
+                            ).fetchone()[0] == kept
+
+
+def test_files_received_stay_in_the_archive(airflow: LocalAirflow, warehouse: str) -> None:
+    with psycopg.connect(warehouse) as conn:
+        paths = [Path(r[0]) for r in conn.execute("SELECT archive_path FROM audit.submission")]
+    assert paths and all(p.exists() for p in paths)
