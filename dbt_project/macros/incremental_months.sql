@@ -1,52 +1,78 @@
 {#-
-  Month-keyed incremental facts. Before an incremental build this pre-hook deletes from the
-  target every month whose set of submissions differs from the set in force upstream (a new
-  month, a version-2 correction of an old month, a month whose rows disappeared). The model then
-  inserts the months that are absent from the target. Comparing submission ids, not timestamps,
-  makes the rebuild exact and independent of clocks and of how long ago the last build ran.
-  With extend_to_year_end, a changed month also rebuilds the later months of its year (their
-  increments depend on it: fct_funding).
+  Month-keyed incremental facts.
+
+  months_to_rebuild(raw_relation): in an incremental build, the months whose set of submissions
+  in force (int_latest_submission, restricted to submissions with rows in raw_relation) differs
+  from the set of submission ids in the target: a new month, a version-2 correction of an old
+  month, a month whose rows disappeared. Comparing submission ids, not timestamps, makes the
+  rebuild exact and independent of clocks and of when the last build ran. With
+  extend_to_year_end, a changed month also brings the later months of its year (their funding
+  increments depend on it). Returns a list of 'YYYY-MM-DD' strings (empty when not incremental).
+
+  The model deletes those months in a pre-hook (delete_months) and selects exactly those months
+  (month_filter), as literals, so PostgreSQL pushes the filter down into the views.
 -#}
-{% macro delete_changed_months(upstream, extend_to_year_end=false) %}
-{%- if is_incremental() -%}
-with expected as (
-    select distinct month, submission_id from {{ upstream }}
-),
-built as (
-    select distinct month, submission_id from {{ this }}
-),
-changed as (
-    select coalesce(e.month, b.month) as month
-    from expected as e
-    full outer join built as b on b.month = e.month and b.submission_id = e.submission_id
-    where e.submission_id is null or b.submission_id is null
-)
-{%- if extend_to_year_end %},
-first_changed as (
-    select date_trunc('year', month) as year_start, min(month) as first_month
-    from changed
-    group by 1
-)
-delete from {{ this }} as t
-using first_changed as f
-where date_trunc('year', t.month) = f.year_start and t.month >= f.first_month
-{%- else %}
-delete from {{ this }}
-where month in (select month from changed)
-{%- endif -%}
+{% macro months_to_rebuild(raw_relation, extend_to_year_end=false) %}
+    {%- set latest = ref('int_latest_submission') -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set sql -%}
+        with expected as (
+            select l.month, l.submission_id
+            from {{ latest }} as l
+            where exists (select 1 from {{ raw_relation }} as r where r.submission_id = l.submission_id)
+        ),
+        built as (
+            select distinct month, submission_id from {{ this }}
+        ),
+        changed as (
+            select distinct coalesce(e.month, b.month) as month
+            from expected as e
+            full outer join built as b on b.month = e.month and b.submission_id = e.submission_id
+            where e.submission_id is null or b.submission_id is null
+        )
+        {%- if extend_to_year_end %},
+        first_changed as (
+            select extract(year from month) as year_no, min(month) as first_month from changed group by 1
+        ),
+        candidates as (
+            select month from expected union select month from built
+        )
+        select distinct c.month
+        from candidates as c
+        inner join first_changed as f on f.year_no = extract(year from c.month) and c.month >= f.first_month
+        {%- else %}
+        select month from changed
+        {%- endif %}
+        order by 1
+    {%- endset -%}
+    {%- set rows = run_query(sql) -%}
+    {{ return(rows.columns[0].values() | map('string') | list) }}
+{% endmacro %}
+
+{% macro delete_months(months) %}
+{%- if is_incremental() and months | length > 0 -%}
+delete from {{ this }} where month in ({{ month_list(months) }})
 {%- else -%}
 select 1
 {%- endif -%}
 {% endmacro %}
 
-{#- In an incremental build, keep only the months absent from the target (see above). -#}
-{% macro months_absent_from_target(month_column='month') %}
-{%- if is_incremental() -%}
-not exists (select 1 from {{ this }} as built where built.month = {{ month_column }})
-{%- else -%}
+{#- true in a full build; the months to rebuild (or nothing) in an incremental one -#}
+{% macro month_filter(column, months) %}
+{%- if not is_incremental() -%}
 true
+{%- elif months | length == 0 -%}
+false
+{%- else -%}
+{{ column }} in ({{ month_list(months) }})
 {%- endif -%}
 {% endmacro %}
+
+{% macro month_list(months) -%}
+{%- for m in months %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor -%}
+{%- endmacro %}
 
 {% macro month_index() %}
 create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, submission_id)

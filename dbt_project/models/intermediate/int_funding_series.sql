@@ -14,6 +14,7 @@ with reported as (
         f.amount_mvnd as amount_ytd_mvnd,
         f.is_estimate,
         l.submission_id,
+        extract(year from l.month)::integer as year_no,
         row_number() over (
             partition by l.month, f.unit_code, f.source_code, f.capital_type
             order by l.specificity, l.received_at desc, l.submission_id desc
@@ -30,13 +31,14 @@ series as (
     from reported
     where pick = 1
     window w as (
-        partition by unit_code, source_code, capital_type, date_trunc('year', month)
+        partition by unit_code, source_code, capital_type, year_no
         order by month
     )
 )
 
 select
     month,
+    year_no,
     unit_code,
     district_code,
     province_code,

@@ -1,10 +1,11 @@
+{%- set months = months_to_rebuild(ref('stg_raw__tieu_chi_xa')) -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='month',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_changed_months(ref('int_commune_month')) }}",
+        pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__tieu_chi_xa'))) }}",
         post_hook="{{ month_index() }}"
     )
 }}
@@ -25,4 +26,4 @@ select
     hardship::text as hardship,
     submission_id::bigint as submission_id
 from {{ ref('int_commune_month') }} as src
-where {{ months_absent_from_target('src.month') }}
+where {{ month_filter('src.month', months) }}

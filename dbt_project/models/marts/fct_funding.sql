@@ -1,10 +1,11 @@
+{%- set months = months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true) -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='month',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_changed_months(ref('int_funding_series'), extend_to_year_end=true) }}",
+        pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true)) }}",
         post_hook="{{ month_index() }}"
     )
 }}
@@ -24,4 +25,8 @@ select
     is_estimate::boolean as is_estimate,
     submission_id::bigint as submission_id
 from {{ ref('int_funding_series') }} as src
-where {{ months_absent_from_target('src.month') }}
+{#- the year as a literal lets PostgreSQL filter below the window of int_funding_series -#}
+{%- set years = [] -%}
+{%- for m in months %}{% if m[:4] not in years %}{% do years.append(m[:4]) %}{% endif %}{% endfor %}
+where {{ month_filter('src.month', months) }}
+{%- if years %} and src.year_no in ({{ years | join(', ') }}){% endif %}

@@ -1,10 +1,11 @@
+{%- set months = months_to_rebuild(ref('stg_raw__ocop')) -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='month',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_changed_months(ref('int_ocop_product_month')) }}",
+        pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__ocop'))) }}",
         post_hook="{{ month_index() }}"
     )
 }}
@@ -28,4 +29,4 @@ select
     expires_within_6_months::boolean as expires_within_6_months,
     submission_id::bigint as submission_id
 from {{ ref('int_ocop_product_month') }} as src
-where {{ months_absent_from_target('src.month') }}
+where {{ month_filter('src.month', months) }}
