@@ -143,8 +143,14 @@ def _code_rule(column: str, digits: str, check: str = "code_format") -> Any:
                  column=column, regex=rf"^\d{{{digits}}}$" if digits.isdigit() else digits_regex(digits))
 
 
+def _col(name: str) -> Any:
+    from great_expectations.expectations.row_conditions import Column
+
+    return Column(name)
+
+
 def digits_regex(digits: str) -> str:
-    return "^(" + "|".join(rf"\d{{{d}}}" for d in digits.split("/")) + ")$"
+    return "^(?:" + "|".join(rf"\d{{{d}}}" for d in digits.split("/")) + ")$"
 
 
 def _not_null(column: str, check: str = "required_value") -> Any:
@@ -196,7 +202,7 @@ def build_suites() -> dict[str, list[Any]]:
                   "Báo cáo tháng 12 của huyện phải có trang tieu_chi_huyen đủ 9 tiêu chí (có {value}).",
                   "A district's December submission must carry tieu_chi_huyen with all 9 criteria (found {value}).",
                   sheet="tieu_chi_huyen", column="district_criteria_rows", min_value=9, max_value=9,
-                  row_condition='december_district == True', condition_parser="pandas"),
+                  row_condition=_col("december_district") == True),  # noqa: E712 - builds a Condition
         ],
         "tieu_chi_xa": [
             _not_null("commune_code"),
@@ -254,14 +260,14 @@ def build_suites() -> dict[str, list[Any]]:
             _in_set("entity_type", ["htx", "dn", "tht", "ho"], "entity_type_known"),
             _unique(["product_key"], "duplicate_product", "Sản phẩm OCOP", "OCOP product"),
             _in_set("stars", [3, 4, 5], "stars_out_of_range",
-                    row_condition='status != "preparing"', condition_parser="pandas"),
+                    row_condition=_col("status") != "preparing"),
             _rule("ExpectColumnValuesToNotBeNull", "stars_missing",
                   "Sản phẩm đã công nhận phải có số sao (3, 4 hoặc 5).", "A rated product must have 3, 4 or 5 stars.",
-                  column="stars", row_condition='status == "rated" or status == "re_rated"', condition_parser="pandas"),
+                  column="stars", row_condition=_col("status").is_in(["rated", "re_rated"])),
             _rule("ExpectColumnValuesToBeNull", "stars_while_preparing",
                   "Sản phẩm đang hoàn thiện hồ sơ không được có số sao (tìm thấy {value}).",
                   "A product still being prepared must have no stars (found {value}).",
-                  column="stars", row_condition='status == "preparing"', condition_parser="pandas"),
+                  column="stars", row_condition=_col("status") == "preparing"),
             _rule("ExpectColumnValuesToBeBetween", "validity_not_36_months",
                   "Hiệu lực đến {valid_until} không khớp 36 tháng kể từ ngày quyết định {decision_date}.",
                   "Valid until {valid_until} is not about 36 months after the decision date {decision_date}.",
@@ -280,16 +286,15 @@ def build_suites() -> dict[str, list[Any]]:
         CROSS: [
             _rule("ExpectColumnValuesToBeInSet", "required_column",
                   "Trang {sheet} thiếu cột bắt buộc {column_name}.", "Sheet {sheet} lacks the required column {column_name}.",
-                  column="column_present", value_set=[True], row_condition='kind == "column"', condition_parser="pandas"),
+                  column="column_present", value_set=[True], row_condition=_col("kind") == "column"),
             _rule("ExpectColumnValuesToBeInSet", "column_type",
                   "Cột {column_name} của trang {sheet} có giá trị sai kiểu (cần {expected_type}).",
                   "Column {column_name} of sheet {sheet} holds values of the wrong type (expected {expected_type}).",
-                  column="column_typed", value_set=[True], row_condition='kind == "column"', condition_parser="pandas"),
+                  column="column_typed", value_set=[True], row_condition=_col("kind") == "column"),
             _rule("ExpectColumnValuesToBeBetween", "criteria_marks_missing",
                   "Xã {commune_code} chỉ có {value}/19 tiêu chí được đánh giá.",
                   "Commune {commune_code} has marks for only {value} of the 19 criteria.",
-                  report="tc01..tc19", column="marks_count", min_value=19, max_value=19, row_condition='kind == "commune"',
-                  condition_parser="pandas"),
+                  report="tc01..tc19", column="marks_count", min_value=19, max_value=19, row_condition=_col("kind") == "commune"),
             _rule("ExpectColumnPairValuesToBeEqual", "criteria_met_mismatch",
                   "Xã {commune_code} ghi {criteria_met_reported} tiêu chí đạt nhưng đếm được {criteria_met_counted}.",
                   "Commune {commune_code} reports {criteria_met_reported} criteria met but {criteria_met_counted} are marked met.",
@@ -299,25 +304,23 @@ def build_suites() -> dict[str, list[Any]]:
                   "Xã {commune_code} có danh hiệu NTM nhưng chỉ đạt {criteria_met_counted}/19 tiêu chí (nguy cơ không duy trì).",
                   "Commune {commune_code} holds the NTM title but meets only {criteria_met_counted} of 19 criteria (title at risk).",
                   severity="warning", report="ntm_title", value="ntm_title", column="criteria_met_counted", min_value=19,
-                  row_condition='kind == "commune" and ntm_title == "ntm"', condition_parser="pandas"),
+                  row_condition=(_col("kind") == "commune") & (_col("ntm_title") == "ntm")),
             _rule("ExpectColumnValuesToBeBetween", "title_requires_ntm",
                   "Xã {commune_code} có danh hiệu {ntm_title} nhưng chỉ đạt {criteria_met_counted}/19 tiêu chí: NTM nâng cao/kiểu mẫu "
                   "đòi hỏi đạt chuẩn NTM.",
                   "Commune {commune_code} is titled {ntm_title} but meets only {criteria_met_counted} of 19 criteria: advanced and "
                   "model titles require the NTM standard.",
                   report="ntm_title", value="ntm_title", column="criteria_met_counted", min_value=19,
-                  row_condition='kind == "commune" and (ntm_title == "advanced" or ntm_title == "model")',
-                  condition_parser="pandas"),
+                  row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["advanced", "model"])),
             _rule("ExpectColumnValuesToBeInSet", "title_skips_ntm",
                   "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa có danh hiệu NTM.",
                   "Commune {commune_code} is titled {ntm_title} but held no NTM title the month before.",
                   report="ntm_title", value="ntm_title", column="previous_title", value_set=["ntm", "advanced", "model"],
-                  row_condition='kind == "commune" and (ntm_title == "advanced" or ntm_title == "model")',
-                  condition_parser="pandas"),
+                  row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["advanced", "model"])),
             _rule("ExpectColumnValuesToBeInSet", "unknown_commune_reference",
                   "Mã {value} ở trang {sheet} không thuộc danh sách xã của trang tieu_chi_xa.",
                   "Code {value} on sheet {sheet} is not one of the communes listed on tieu_chi_xa.",
-                  value="reference", column="listed", value_set=[True], row_condition='kind == "reference"', condition_parser="pandas"),
+                  value="reference", column="listed", value_set=[True], row_condition=_col("kind") == "reference"),
         ],
     }
 
@@ -619,7 +622,7 @@ def _findings_of(result: Any, suite: str, frame: pd.DataFrame, keys: list[Any]) 
     meta = cfg.meta or {}
     severity = "warning" if str(getattr(cfg.severity, "value", cfg.severity)) == "warning" else "error"
     check = meta.get("check", cfg.type)
-    column = cfg.kwargs.get("column") or cfg.kwargs.get("column_A")
+    column = cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or (cfg.kwargs.get("column_list") or [None, None])[1]
     out: list[tuple[int, Finding]] = []
     index_list = (result.result or {}).get("unexpected_index_list")
     if index_list:
