@@ -39,7 +39,7 @@ MIN_BATCH = int(os.environ.get("NTM_MIN_BATCH", "25"))
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
-    "retries": 3,
+    "retries": int(os.environ.get("NTM_TASK_RETRIES", "3")),
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=30),

@@ -147,7 +147,8 @@ def local_airflow(state_dir: Path, database_url: str, inbox: Path, server_url: s
     and drop its metadata database afterwards."""
     metadata_db = f"airflow_e2e_{uuid.uuid4().hex[:8]}"
     env = {"NTM_STATE_DIR": str(state_dir), "NTM_DATABASE_URL": database_url, "NTM_INBOX": str(inbox),
-           "NTM_NOTIFY_URL": "", "NTM_SMTP_TO": ""}
+           "NTM_NOTIFY_URL": "", "NTM_SMTP_TO": "",
+           "NTM_TASK_RETRIES": "0"}  # a failing task fails the test now, not after backoff
     with _env(env):
         settings = load_settings()
         try:

@@ -1,0 +1,270 @@
+"""The DAGs import cleanly, are documented and owned, retry with backoff, do no work at import,
+and their small pure helpers (month of a run, batching, event parsing) and the notifier behave."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import subprocess
+import sys
+import textwrap
+import threading
+from dataclasses import replace
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from ingest.config import load_settings
+
+ROOT = Path(__file__).resolve().parent.parent
+DAGS = ROOT / "dags"
+DAG_IDS = {"ntm_monthly", "ntm_rebuild", "ntm_raw_watch"}
+HEAVY = ("pandas", "great_expectations", "dbt", "psycopg", "ingest.pipeline", "ingest.reader", "openpyxl")
+
+
+def _airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
+    import os
+
+    return {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__DAGS_FOLDER": str(DAGS), **extra}
+
+
+PARSE = textwrap.dedent("""
+    import json, sys, time
+    from pathlib import Path
+    import psycopg_trap  # noqa: F401  (fails the import if any DAG connects to a database)
+    from airflow.dag_processing.dagbag import BundleDagBag
+    before = set(sys.modules)
+    t0 = time.perf_counter()
+    bag = BundleDagBag(dag_folder=sys.argv[1], bundle_path=Path(sys.argv[1]))
+    seconds = time.perf_counter() - t0
+    dags = {}
+    for dag_id, dag in bag.dags.items():
+        dags[dag_id] = {
+            "tags": sorted(dag.tags), "doc_md": bool(dag.doc_md), "max_active_runs": dag.max_active_runs,
+            "timetable": type(dag.timetable).__name__, "catchup": dag.catchup,
+            "deadline": [type(d).__name__ for d in (dag.deadline or [])],
+            "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "doc": bool(t.doc_md),
+                                  "backoff": bool(t.retry_exponential_backoff), "mapped": hasattr(t, "expand_input"),
+                                  "outlets": [getattr(o, "name", None) for o in t.outlets]}
+                      for t in dag.tasks},
+        }
+    print(json.dumps({"errors": bag.import_errors, "dags": dags, "seconds": seconds,
+                      "new_modules": sorted(set(sys.modules) - before)}))
+""")
+
+TRAP = textwrap.dedent("""
+    import psycopg
+    def _refuse(*a, **k):
+        raise RuntimeError("a DAG file connected to a database at import time")
+    psycopg.connect = _refuse
+    psycopg.Connection.connect = classmethod(_refuse)
+""")
+
+
+def parse_dags(tmp_path: Path, **env: str) -> dict:
+    """Import dags/ in a fresh interpreter (with database connections trapped) and describe them."""
+    (tmp_path / "psycopg_trap.py").write_text(TRAP)
+    res = subprocess.run([sys.executable, "-c", PARSE, str(DAGS)], capture_output=True, text=True,
+                         env=_airflow_env(tmp_path, PYTHONPATH=str(tmp_path), **env), timeout=120)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+@pytest.fixture(scope="module")
+def parsed(tmp_path_factory) -> dict:
+    return parse_dags(tmp_path_factory.mktemp("parse"))
+
+
+def test_dags_import_without_errors(parsed: dict) -> None:
+    assert parsed["errors"] == {}
+    assert set(parsed["dags"]) == DAG_IDS
+    print(f"\nDAG folder parse time: {parsed['seconds']:.3f} s")
+    assert parsed["seconds"] < 5
+
+
+def test_no_heavy_imports_or_work_at_parse_time(parsed: dict) -> None:
+    # psycopg itself is imported by the trap; what matters is that no pipeline module came along
+    loaded = [m for m in parsed["new_modules"] if m.split(".")[0] in {"pandas", "great_expectations", "dbt", "openpyxl"}
+              or m in ("ingest.pipeline", "ingest.reader", "ingest.validate", "ingest.transform")]
+    assert loaded == []
+
+
+def test_every_dag_and_task_is_documented_owned_and_retried(parsed: dict) -> None:
+    for dag_id, dag in parsed["dags"].items():
+        assert dag["doc_md"] and "ntm" in dag["tags"], dag_id
+        assert dag["max_active_runs"] == 1, dag_id
+        for task_id, task in dag["tasks"].items():
+            assert task["owner"] == "ntm-data", (dag_id, task_id)
+            assert task["doc"], (dag_id, task_id)
+            if task_id != "mark_failed":
+                assert task["retries"] >= 1 and task["backoff"], (dag_id, task_id)
+
+
+def test_monthly_dag_shape(parsed: dict) -> None:
+    monthly = parsed["dags"]["ntm_monthly"]
+    assert monthly["timetable"] == "CronDataIntervalTimetable"
+    assert monthly["deadline"] == ["DeadlineAlert"]
+    assert monthly["catchup"] is False
+    tasks = monthly["tasks"]
+    assert list(tasks) == ["begin", "discover", "receive", "validate", "load", "dbt_build", "mart_checks",
+                           "coverage", "notify", "mark_failed"]
+    assert tasks["receive"]["mapped"] and tasks["validate"]["mapped"] and not tasks["load"]["mapped"]
+    assert {o for o in tasks["load"]["outlets"]} == {f"ntm.raw.{t}" for t in (
+        "thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")}
+    assert "ntm.marts.mart_progress" in tasks["dbt_build"]["outlets"]
+
+
+def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
+    manifest = ROOT / "dbt_project" / "target" / "manifest.json"
+    if not manifest.exists():
+        pytest.skip("dbt_project/target/manifest.json not built (dbt parse)")
+    parsed = parse_dags(tmp_path, NTM_DBT_MODE="cosmos")
+    assert parsed["errors"] == {}
+    tasks = parsed["dags"]["ntm_monthly"]["tasks"]
+    models = [t for t in tasks if t.startswith("dbt.")]
+    print(f"\ncosmos: {len(models)} dbt tasks, DAG folder parse time {parsed['seconds']:.3f} s")
+    assert any("mart_progress" in t for t in models)
+    assert "dbt_build" not in tasks and "marts_built" in tasks
+
+
+def test_a_wrong_dbt_mode_is_an_import_error(tmp_path: Path) -> None:
+    (tmp_path / "psycopg_trap.py").write_text(TRAP)
+    res = subprocess.run([sys.executable, "-c", PARSE, str(DAGS)], capture_output=True, text=True,
+                         env=_airflow_env(tmp_path, PYTHONPATH=str(tmp_path), NTM_DBT_MODE="both"), timeout=120)
+    assert "NTM_DBT_MODE must be 'task' or 'cosmos'" in res.stdout
+
+
+# --- pure helpers ------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def common():
+    sys.path.insert(0, str(DAGS))
+    import ntm_common
+
+    return ntm_common
+
+
+def test_month_of_run(common) -> None:
+    assert common.month_of_run("2023-05", None) == date(2023, 5, 1)
+    assert common.month_of_run(None, datetime(2023, 4, 5, tzinfo=UTC)) == date(2023, 4, 1)
+    assert common.month_of_run("2023-05", datetime(2023, 1, 5, tzinfo=UTC)) == date(2023, 5, 1)
+    with pytest.raises(ValueError, match="YYYY-MM"):
+        common.month_of_run("May 2023", None)
+    with pytest.raises(ValueError, match="13"):
+        common.month_of_run("2023-13", None)
+    with pytest.raises(ValueError, match="conf"):
+        common.month_of_run(None, None)
+
+
+def test_the_timetable_runs_on_the_5th_for_the_previous_month(parsed: dict) -> None:
+    sys.path.insert(0, str(DAGS))
+    from airflow.timetables.interval import CronDataIntervalTimetable  # the scheduler's side
+
+    timetable = CronDataIntervalTimetable("0 0 5 * *", timezone="UTC")
+    interval = timetable.infer_manual_data_interval(run_after=datetime(2023, 6, 5, 0, 0, tzinfo=UTC))
+    assert (interval.start.date(), interval.end.date()) == (date(2023, 5, 5), date(2023, 6, 5))
+    import ntm_common
+
+    assert ntm_common.month_of_run(None, interval.start) == date(2023, 5, 1)
+
+
+@pytest.mark.parametrize(("files", "expected"), [
+    (0, [0]), (1, [1]), (10, [10]), (25, [25]), (26, [13, 13]), (100, [25, 25, 25, 25]),
+    (700, [88] * 7 + [84]), (2000, [250] * 8),
+])
+def test_batches_keep_a_national_month_to_a_handful_of_tasks(common, files: int, expected: list[int]) -> None:
+    paths = [f"f{i}.xlsx" for i in range(files)]
+    out = common.batches(paths)
+    assert [len(b) for b in out] == expected
+    assert [p for b in out for p in b] == paths
+
+
+def test_rebuild_ignores_events_of_the_monthly_run(common) -> None:
+    sys.path.insert(0, str(DAGS))
+    from types import SimpleNamespace as Event
+
+    from ntm_rebuild import months_from_events
+
+    monthly = Event(extra={"months": ["2023-05"], "dag_id": "ntm_monthly"})
+    watch = Event(extra={"months": ["2023-02", "2023-01"], "dag_id": "ntm_raw_watch"})
+    manual = Event(extra={"months": ["2023-02"]})
+    assert months_from_events({"a": [monthly]}) is None
+    assert months_from_events({"a": [monthly, watch], "b": [manual]}) == ["2023-01", "2023-02"]
+    assert months_from_events({"a": [Event(extra=None)]}) == []
+    assert months_from_events(None) is None
+
+
+# --- notify ------------------------------------------------------------------------------------
+
+SUMMARY = {
+    "run_id": 7, "month": "2023-05", "files": 3, "accepted": 2, "duplicates": 0,
+    "rejected": [{"file_name": "x.xlsx", "unit": "258", "reason": "failed validation",
+                  "findings": ["bad mark in tc03"]}],
+    "dbt_success": True, "mart_checks_success": True,
+    "coverage": {"expected": 4, "accepted": 2, "rejected": 1, "missing": 1, "missing_units": ["259"],
+                 "rejected_units": ["258"], "late_units": []},
+}
+
+
+def test_notify_is_off_by_default() -> None:
+    from ingest.notify import OFF, notify
+
+    settings = replace(load_settings(), notify_url=None, smtp_to=None)
+    assert notify(SUMMARY, settings) == OFF
+
+
+def test_notify_posts_the_summary_to_the_webhook() -> None:
+    from ingest.notify import notify
+
+    received: list[dict] = []
+
+    class Hook(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+            self.send_response(204)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = replace(load_settings(), notify_url=f"http://127.0.0.1:{server.server_port}/hook", smtp_to=None)
+        assert notify(SUMMARY, settings) == "webhook: HTTP 204"
+    finally:
+        server.shutdown()
+    body = received[0]
+    assert body["summary"]["month"] == "2023-05"
+    assert "ACTION NEEDED" in body["subject"]
+    assert "259" in body["text"] and "258" in body["text"] and "x.xlsx" in body["text"]
+
+
+def test_notify_failures_raise_so_the_task_retries() -> None:
+    import socket
+
+    from ingest.notify import NotifyError, notify
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]  # closed once the block ends: nothing listens there
+    with pytest.raises(NotifyError, match="webhook"):
+        notify(SUMMARY, replace(load_settings(), notify_url=f"http://127.0.0.1:{port}/", smtp_to=None))
+
+
+def test_the_deadline_callback_notifies(monkeypatch) -> None:
+    import asyncio
+
+    from ingest import notify as module
+
+    sent = []
+    monkeypatch.setattr(module, "load_settings", lambda: replace(load_settings(), notify_url=None, smtp_to=None))
+    monkeypatch.setattr(module, "notify", lambda summary, settings: sent.append(summary) or "off")
+    out = asyncio.run(module.deadline_missed({"dag_run": {"run_id": "scheduled__2023"}}, dag_id="ntm_monthly"))
+    assert out == "off"
+    assert sent == [{"event": "deadline_missed", "dag_id": "ntm_monthly", "run_id": "scheduled__2023",
+                     "deadline": None}]
+    subject, body = module.message(sent[0])
+    assert "late" in subject and "scheduled__2023" in body
