@@ -284,6 +284,18 @@ def test_title_snapshot_records_current_titles(warehouse) -> None:
     assert row == {"n": 30, "model": 1}
 
 
+def test_title_changes_month_by_month(warehouse) -> None:
+    """March 2023: no titles in 395; May: 28 titled communes, so 28 communes gained a title."""
+    url, *_ = warehouse
+    with psycopg.connect(url) as conn:
+        changes = dict(conn.execute("SELECT change, count(*) FROM marts.fct_commune_title_change "
+                                    "WHERE district_code = %s AND month = %s GROUP BY 1", (DISTRICT, MAY)).fetchall())
+        previous = conn.execute("SELECT DISTINCT previous_month FROM marts.fct_commune_title_change "
+                                "WHERE district_code = %s", (DISTRICT,)).fetchall()
+    assert changes == {"gained": 28}
+    assert previous == [(MARCH,)]
+
+
 def test_mart_contracts_match_marts_md(warehouse) -> None:
     """Every relation and required column of marts.md exists with its exact name."""
     url, *_ = warehouse
