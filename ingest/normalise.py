@@ -103,7 +103,7 @@ def is_empty(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
-        return clean_text(value) is None
+        return not _INVISIBLE.sub("", value).strip()
     return False
 
 

@@ -23,6 +23,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -493,6 +494,17 @@ _TOTAL_WORDS = frozenset({"tong cong", "cong", "tong", "tong so", "cong toan huy
 def column_key(sheet: str, header: Any) -> str | None:
     """The machine key of a header cell of `sheet` (Vietnamese label with or without diacritics,
     machine key, and for tieu_chi_xa `TC1`, `tc01`, `Tiêu chí 1`, the criterion's name)."""
+    if isinstance(header, str):
+        return _text_column_key(sheet, header)
+    return _column_key(sheet, header)
+
+
+@lru_cache(maxsize=4096)
+def _text_column_key(sheet: str, header: str) -> str | None:
+    return _column_key(sheet, header)
+
+
+def _column_key(sheet: str, header: Any) -> str | None:
     try:
         k = nz.key(header)
     except nz.NormaliseError:
@@ -712,24 +724,32 @@ def _read_info(grid: _Grid, f: _Findings) -> tuple[dict[str, Any], dict[str, int
 # frames
 
 
-def _series(values: list[Any], kind: str) -> pd.Series | pd.arrays.IntegerArray:
+def _column(values: list[Any], kind: str) -> Any:
     if kind == "Int64":
         return pd.array(values, dtype="Int64")
     if kind == "float":
-        return np.asarray([np.nan if v is None else v for v in values], dtype="float64")
+        return np.fromiter((np.nan if v is None else v for v in values), dtype="float64", count=len(values))
     if kind == "bool":
-        return np.asarray(values, dtype=bool)
-    return pd.Series(values, dtype=object)
+        return np.fromiter(values, dtype=bool, count=len(values))
+    out = np.empty(len(values), dtype=object)
+    out[:] = values
+    return pd.Series(out, dtype=object, copy=False)  # a bare object array would be inferred as str
 
 
 def _frame(name: str, data: dict[str, list[Any]], n: int) -> pd.DataFrame:
     spec = FRAME_COLUMNS[name]
-    return pd.DataFrame({c: _series(data.get(c, [None] * n), kind) for c, kind in spec.items()},
-                        index=pd.RangeIndex(n))
+    return pd.DataFrame({c: _column(data[c] if c in data else [None] * n, kind) for c, kind in spec.items()},
+                        index=pd.RangeIndex(n), copy=False)
+
+
+_EMPTY: dict[str, pd.DataFrame] = {}
 
 
 def empty_frame(name: str) -> pd.DataFrame:
-    return _frame(name, {c: [] for c in FRAME_COLUMNS[name]}, 0)
+    """A frame of `name` with no rows and the contract's columns and dtypes."""
+    if name not in _EMPTY:
+        _EMPTY[name] = _frame(name, {}, 0)
+    return _EMPTY[name].copy()
 
 
 def _table_frame(sheet: str, table: _Table) -> pd.DataFrame:
@@ -798,36 +818,34 @@ def _check_admin(info: dict[str, Any], frames: dict[str, pd.DataFrame], admin: A
     if period.month == 12 and unit.level == "district" and not has_district_sheet:
         f.add("error", "missing_sheet", "Báo cáo tháng 12 phải có trang tieu_chi_huyen (tiêu chí huyện)",
               "a December submission must include the tieu_chi_huyen sheet (district criteria)", "tieu_chi_huyen")
-    communes = {u.code: u for u in admin.communes_of(unit.code, on)}
+    communes = {u.code for u in admin.communes_of(unit.code, on)}
     xa = frames["tieu_chi_xa"]
     codes = xa["commune_code"].tolist()
-    for i, (code, name, row) in enumerate(zip(codes, xa["commune_name"], xa["excel_row"], strict=True)):
+    rows = xa["excel_row"].tolist()
+    seen: set[str] = set()
+    for i, (code, name, row) in enumerate(zip(codes, xa["commune_name"].tolist(), rows, strict=True)):
         if code is None:
-            codes[i] = _resolve_by_name(name, unit.code, on, admin, int(row), f)
+            code = codes[i] = _resolve_by_name(name, unit.code, on, admin, row, f)
         elif code not in communes:
-            _unknown_commune(f, "tieu_chi_xa", int(row), "commune_code", code, unit.code, unit.name, on, admin)
-    xa["commune_code"] = pd.Series(codes, dtype=object, index=xa.index)
-    for row, code in xa.loc[xa["commune_code"].duplicated(keep="first") & xa["commune_code"].notna(),
-                            ["excel_row", "commune_code"]].itertuples(index=False):
-        f.add("error", "duplicate_commune", f"Xã {code} được báo cáo hai lần (dòng {row})",
-              f"commune {code} is reported twice (row {row})", "tieu_chi_xa", int(row), "commune_code", code)
-    missing = sorted(set(communes) - set(c for c in codes if c))
-    if missing and not xa.empty:
+            _unknown_commune(f, "tieu_chi_xa", row, "commune_code", code, unit.code, unit.name, on, admin)
+        if code is not None and code in seen:
+            f.add("error", "duplicate_commune", f"Xã {code} được báo cáo hai lần (dòng {row})",
+                  f"commune {code} is reported twice (row {row})", "tieu_chi_xa", row, "commune_code", code)
+        seen.add(code)
+    xa["commune_code"] = _column(codes, "str").set_axis(xa.index)
+    missing = sorted(communes - seen)
+    if missing and codes:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         f.add("warning", "missing_communes",
               f"{len(missing)} xã của đơn vị {unit_code} không có trong tieu_chi_xa: {shown}",
               f"{len(missing)} communes of unit {unit_code} are missing from tieu_chi_xa: {shown}",
               "tieu_chi_xa", None, "commune_code", shown)
-    nv = frames["nguon_von"]
-    allowed_units = set(communes) | {unit.code}
-    for row, code in nv.loc[nv["unit_code"].notna() & ~nv["unit_code"].isin(allowed_units),
-                            ["excel_row", "unit_code"]].itertuples(index=False):
-        _unknown_commune(f, "nguon_von", int(row), "unit_code", code, unit.code, unit.name, on, admin)
-    for sheet in ("ocop", "ho_tro"):
+    for sheet, column, allowed in (("nguon_von", "unit_code", communes | {unit.code}),
+                                   ("ocop", "commune_code", communes), ("ho_tro", "commune_code", communes)):
         frame = frames[sheet]
-        for row, code in frame.loc[frame["commune_code"].notna() & ~frame["commune_code"].isin(communes),
-                                   ["excel_row", "commune_code"]].itertuples(index=False):
-            _unknown_commune(f, sheet, int(row), "commune_code", code, unit.code, unit.name, on, admin)
+        for row, code in zip(frame["excel_row"].tolist(), frame[column].tolist(), strict=True):
+            if code is not None and code not in allowed:
+                _unknown_commune(f, sheet, row, column, code, unit.code, unit.name, on, admin)
 
 
 def _unknown_commune(f: _Findings, sheet: str, row: int, column: str, code: str, unit_code: str, unit_name: str,
@@ -877,17 +895,21 @@ def _without_type(name: str) -> str:
 
 
 def _check_duplicates(frames: dict[str, pd.DataFrame], f: _Findings) -> None:
+    """Rows that would collide on the raw table's primary key (communes: in _check_admin)."""
     for sheet, keys in (("nguon_von", ["unit_code", "source_code", "capital_type"]),
                         ("tieu_chi_huyen", ["criterion_no"])):
         frame = frames[sheet]
-        if frame.empty:
-            continue
-        dup = frame.duplicated(subset=keys, keep="first") & frame[keys].notna().all(axis=1)
-        for record in frame.loc[dup, ["excel_row", *keys]].itertuples(index=False):
-            row, *values = record
-            label = " / ".join(str(v) for v in values)
-            f.add("error", "duplicate_row", f"Trang {sheet}, dòng {row}: dòng trùng ({label})",
-                  f"sheet {sheet}, row {row}: duplicate row ({label})", sheet, int(row), keys[-1], label)
+        seen: set[tuple[Any, ...]] = set()
+        columns = [frame[k].tolist() for k in keys]
+        for row, *values in zip(frame["excel_row"].tolist(), *columns, strict=True):
+            record = tuple(values)
+            if any(v is None or v is pd.NA for v in record):
+                continue
+            if record in seen:
+                label = " / ".join(str(v) for v in record)
+                f.add("error", "duplicate_row", f"Trang {sheet}, dòng {row}: dòng trùng ({label})",
+                      f"sheet {sheet}, row {row}: duplicate row ({label})", sheet, row, keys[-1], label)
+            seen.add(record)
 
 
 # ---------------------------------------------------------------------------------------------
