@@ -21,6 +21,9 @@ from typing import Any
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as settings_h
+from hypothesis import strategies as st
 
 from ingest import reader
 from ingest.admin_units import load_admin_units
@@ -530,3 +533,24 @@ def test_generated_messy_file_is_fast_enough(tmp_path: Path, admin) -> None:
     per_file_ms = (time.perf_counter() - started) * 1000 / len(paths)
     print(f"reader: {per_file_ms:.1f} ms per messy district workbook")
     assert per_file_ms < 250  # target well under 50 ms; loose bound for slow CI machines
+
+
+@settings_h(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_damaged_files_are_findings_never_exceptions(tmp_path: Path, admin, data) -> None:
+    good = tmp_path / "good.xlsx"
+    if not good.exists():
+        workbook(good, minimal())
+    raw = bytearray(good.read_bytes())
+    kind = data.draw(st.sampled_from(["flip", "cut", "random"]))
+    if kind == "flip":
+        for _ in range(data.draw(st.integers(1, 20))):
+            raw[data.draw(st.integers(0, len(raw) - 1))] = data.draw(st.integers(0, 255))
+    elif kind == "cut":
+        raw = raw[: data.draw(st.integers(0, len(raw) - 1))]
+    else:
+        raw = bytearray(b"PK\x03\x04" + data.draw(st.binary(max_size=2000)))
+    path = tmp_path / f"damaged.{data.draw(st.sampled_from(['xlsx', 'zip']))}"
+    path.write_bytes(bytes(raw))
+    result = read_submission(path, admin)
+    assert "reader_error" not in checks(result), result.findings
