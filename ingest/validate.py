@@ -795,7 +795,11 @@ VENDOR: dict[str, str] = {
 }
 VENDOR_DIRS = ("@fortawesome/fontawesome-free/webfonts",)  # fonts the Font Awesome CSS loads relatively
 GX_ASSETS = "https://great-expectations-web-assets.s3.us-east-2.amazonaws.com/"
+_GX_IMAGES = {"logo-long.png", "logo-long-vector.svg", "short-logo.png", "short-logo-vector.svg", "favicon.ico"}
 _URL_ATTR = re.compile(r'(src|href)="(https?://[^"]+)"')
+_CSS_URL = re.compile(r"""url\(['"]?(https://great-expectations-web-assets[^'")]+)['"]?\)""")
+_HOME = re.compile(r'href="(?:\.\./)*index\.html"')
+_STATIC = re.compile(r'(src|href)="(?:\.\./|\./)*static/')
 _INTEGRITY = re.compile(r'\s+(integrity="[^"]*"|crossorigin="[^"]*")')
 
 
@@ -833,11 +837,17 @@ def localise_html(page: str, depth: int) -> str:
         if url in VENDOR:
             return f'{attr}="{up}vendor/{VENDOR[url]}"'
         if url.startswith(GX_ASSETS):
-            name = url[len(GX_ASSETS):].split("?")[0]
-            return f'{attr}="{up}static/images/{name}"'
+            return f'{attr}="{up}static/images/{image(url)}"'
         return m.group(0)
 
+    def image(url: str) -> str:
+        name = url[len(GX_ASSETS):].split("?")[0]
+        return name if name in _GX_IMAGES else "logo-long.png"
+
     page = _URL_ATTR.sub(swap, page)
+    page = _CSS_URL.sub(lambda m: f"url('{up}static/images/{image(m.group(1))}')", page)
+    page = _HOME.sub(f'href="{up}index.html"', page)
+    page = _STATIC.sub(lambda m: f'{m.group(1)}="{up}static/', page)
     return _INTEGRITY.sub("", page)
 
 
