@@ -124,6 +124,8 @@ def start(settings: Settings) -> str:
         _init(cluster)
     if is_running(settings):
         return url(settings)
+    if _is_root():
+        _make_traversable(cluster.data_dir.parent)
     port = settings.pg_port or _free_port()
     cluster.port_file.write_text(str(port))
     opts = (

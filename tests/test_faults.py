@@ -1,0 +1,129 @@
+"""Crash safety: kill the loader mid-COPY, kill the database server mid-load; nothing is lost and
+nothing half-loaded is visible; a re-run completes."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from ingest import localdb, pipeline, store
+from ingest.cli import migrate_all
+from ingest.config import load_settings
+
+MONTH = date(2023, 5, 1)
+
+# Runs the real pipeline in a child process; inside the COPY of raw rows, after a few values, it
+# signals the parent (creates a file) and stops, so the parent can kill it mid-COPY.
+CHILD = r"""
+import sys, time
+from pathlib import Path
+from ingest import pipeline, store
+url, ready, path = sys.argv[1:4]
+real_cell = store._cell
+calls = [0]
+def cell(value):
+    calls[0] += 1
+    if calls[0] == 50:
+        Path(ready).touch()
+        time.sleep(600)
+    return real_cell(value)
+store._cell = cell
+pipeline.ingest_paths([path], url, build_docs=False)
+"""
+
+
+@pytest.fixture(scope="module")
+def workbook(tmp_path_factory) -> Path:
+    from ingest.generate import generate
+
+    return sorted(generate("27", [MONTH], tmp_path_factory.mktemp("gen"), seed=11))[0]
+
+
+def snapshot(url: str) -> dict:
+    with psycopg.connect(url) as conn:
+        counts = {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("raw", t))).fetchone()[0] for t in store.RAW_COLUMNS}
+        subs = conn.execute("SELECT submission_id, status FROM audit.submission ORDER BY 1").fetchall()
+    return {"raw": counts, "submissions": subs}
+
+
+def start_child(url: str, workbook: Path, tmp_path: Path, env: dict) -> tuple[subprocess.Popen, Path]:
+    ready = tmp_path / "ready"
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(ready), str(workbook)], env=env)
+    deadline = time.time() + 120
+    while not ready.exists():
+        assert proc.poll() is None, "the loader exited before reaching the COPY"
+        assert time.time() < deadline, "the loader never reached the COPY"
+        time.sleep(0.05)
+    return proc, ready
+
+
+def assert_recovered(url: str, workbook: Path, before: dict) -> None:
+    after = snapshot(url)
+    assert after["raw"] == before["raw"], "a killed load must leave raw exactly as before"
+    assert [s for s in after["submissions"] if s[1] == "accepted"] == [
+        s for s in before["submissions"] if s[1] == "accepted"]
+    with psycopg.connect(url) as conn:
+        path = conn.execute("SELECT archive_path FROM audit.submission ORDER BY 1 DESC LIMIT 1").fetchone()[0]
+    assert Path(path).read_bytes() == workbook.read_bytes(), "the archive still holds the file"
+    [outcome] = pipeline.ingest_paths([str(workbook)], url, build_docs=False)
+    assert outcome.status == "accepted"
+    assert snapshot(url)["raw"]["tieu_chi_xa"] > before["raw"]["tieu_chi_xa"]
+
+
+def test_sigkill_of_the_loader_mid_copy(fresh_database_url, workbook, tmp_path, monkeypatch):
+    monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
+    migrate_all(fresh_database_url)
+    before = snapshot(fresh_database_url)
+    proc, _ = start_child(fresh_database_url, workbook, tmp_path, dict(os.environ))
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=30)
+    time.sleep(0.5)  # the server notices the dead client and rolls back
+    assert_recovered(fresh_database_url, workbook, before)
+
+
+def test_database_server_killed_mid_load_and_restarted(workbook, tmp_path, monkeypatch):
+    # A private cluster of its own: this test kills its server. Outside pytest's tmp tree, whose
+    # permissions pytest resets to 0700 (the postgres OS user must traverse to the data).
+    state = Path(tempfile.mkdtemp(prefix="ntm-fault-"))
+    monkeypatch.setenv("NTM_STATE_DIR", str(state))
+    monkeypatch.delenv("NTM_DATABASE_URL", raising=False)
+    monkeypatch.delenv("NTM_PG_PORT", raising=False)
+    settings = load_settings()
+    url = localdb.start(settings)
+    try:
+        migrate_all(url)
+        before = snapshot(url)
+        proc, _ = start_child(url, workbook, tmp_path, dict(os.environ))
+        cluster = localdb.Cluster.of(settings)
+        pid = int((cluster.data_dir / "postmaster.pid").read_text().split()[0])
+        os.kill(pid, signal.SIGKILL)  # the postmaster dies; its backends follow
+        proc.kill()
+        proc.wait(timeout=30)
+        for _ in range(100):
+            if not localdb.is_running(settings):
+                break
+            time.sleep(0.1)
+        (cluster.data_dir / "postmaster.pid").unlink(missing_ok=True)
+        for attempt in range(50):  # orphaned backends may hold shared memory for a moment
+            try:
+                url = localdb.start(settings)  # crash recovery replays the WAL
+                break
+            except localdb.LocalDbError:
+                if attempt == 49:
+                    raise
+                time.sleep(0.2)
+        assert_recovered(url, workbook, before)
+    finally:
+        localdb.stop(settings)
+        shutil.rmtree(state, ignore_errors=True)
