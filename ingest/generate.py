@@ -828,9 +828,11 @@ def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
     Reader checks (ingest/reader.py): file_unreadable (not a workbook), missing_sheet,
     missing_column, bad_number, bad_mark, bad_date, bad_period, unknown_unit, province_mismatch,
     unknown_commune (a commune of another district), duplicate_commune, unsafe_zip_entry (`../`
-    names), zip_too_many_entries. Pipeline check: future_period (a period after the month of
-    receipt). Validation (GX) checks: criteria_met_mismatch, negative_amount, total_mismatch,
-    stars_out_of_range; and the warning title_at_risk (an NTM commune not meeting all 19).
+    names), zip_too_many_entries. Validation (GX, ingest/validate.py) checks:
+    criteria_met_mismatch, amount_not_negative, total_mismatch, stars_out_of_range,
+    future_period (the period two months on: after the month of receipt when received in the
+    period's month or the next); and the warning title_at_risk (an NTM
+    commune not meeting all 19).
     """
     good = Path(good)
     out = Path(out_dir)
@@ -875,9 +877,10 @@ def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
         ws.append([c.value for c in ws[2]])
     add("duplicate_commune", duplicate)
 
-    def future(wb: openpyxl.Workbook) -> None:
-        _info(wb["thong_tin"], "period", f"{date.today().year + 1}-{date.today().month:02d}")
-    add("future_period", future)
+    # two months on: "future" for a file received in its own period's month or the next one
+    # (the validation takes the receipt date); the same unit still exists then, as a rule
+    ahead = add_months(period, 2)
+    add("future_period", lambda wb: _info(wb["thong_tin"], "period", f"{ahead:%Y-%m}"))
 
     def mismatch(wb: openpyxl.Workbook) -> None:
         ws = wb["tieu_chi_xa"]
@@ -892,7 +895,7 @@ def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
         value = ws.cell(rows[0], col).value
         ws.cell(rows[0], col).value = -abs(value) - 1
         ws.cell(rows[-1], col).value = round(ws.cell(rows[-1], col).value - 2 * abs(value) - 1, 1)  # keep tong right
-    add("negative_amount", negative)
+    add("amount_not_negative", negative)
 
     def total(wb: openpyxl.Workbook) -> None:
         ws = wb["nguon_von"]

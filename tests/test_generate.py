@@ -271,7 +271,7 @@ def test_bad_variants(tmp_path: Path) -> None:
     variants = write_bad_variants(good, tmp_path / "bad")
     assert {"file_unreadable", "missing_sheet", "missing_column", "bad_number", "bad_mark", "bad_date",
             "bad_period", "unknown_unit", "province_mismatch", "unknown_commune", "duplicate_commune", "future_period", "criteria_met_mismatch",
-            "negative_amount", "total_mismatch", "title_at_risk", "unsafe_zip_entry",
+            "amount_not_negative", "total_mismatch", "title_at_risk", "unsafe_zip_entry",
             "zip_too_many_entries"} <= set(variants)
     assert all(p.exists() for p in variants.values())
     with pytest.raises(zipfile.BadZipFile):
@@ -286,7 +286,7 @@ def test_bad_variants(tmp_path: Path) -> None:
     mismatch = pd.read_excel(variants["criteria_met_mismatch"], sheet_name="tieu_chi_xa", engine="calamine")
     marks = (mismatch[[f"tc{i:02d}" for i in range(1, 20)]] == "Đ").sum(axis=1)
     assert (marks != mismatch["criteria_met"]).sum() == 1
-    von = pd.read_excel(variants["negative_amount"], sheet_name="nguon_von", engine="calamine")
+    von = pd.read_excel(variants["amount_not_negative"], sheet_name="nguon_von", engine="calamine")
     assert (von["amount_mvnd"] < 0).sum() == 1
     von = pd.read_excel(variants["total_mismatch"], sheet_name="nguon_von", engine="calamine")
     own = von[von["unit_code"].astype(str) == DISTRICT]

@@ -125,8 +125,8 @@ def test_a_filled_in_template_reads_like_the_generated_file(tmp_path: Path) -> N
         pd.testing.assert_frame_equal(_comparable(frame), _comparable(b.frames[name]), obj=name)
 
 
-VALIDATION_CHECKS = {"criteria_met_mismatch", "negative_amount", "total_mismatch", "stars_out_of_range",
-                     "title_at_risk"}
+VALIDATION_CHECKS = {"criteria_met_mismatch", "amount_not_negative", "total_mismatch", "stars_out_of_range",
+                     "title_at_risk", "future_period"}
 
 
 @pytest.mark.parametrize("check", sorted(VALIDATION_CHECKS))
@@ -138,7 +138,7 @@ def test_validation_level_bad_variants_pass_the_reader(bad_variants: dict[str, P
     result = reader.read_submission(bad_variants[check], load_admin_units())
     assert not has_errors(result.findings), result.findings
     frames = result.frames
-    if check == "negative_amount":
+    if check == "amount_not_negative":
         assert (frames["nguon_von"]["amount_mvnd"] < 0).sum() == 1
     elif check == "stars_out_of_range":
         assert (frames["ocop"]["stars"] == 6).sum() == 1
@@ -146,3 +146,41 @@ def test_validation_level_bad_variants_pass_the_reader(bad_variants: dict[str, P
         met = frames["tieu_chi_xa_mark"].groupby("commune_code")["is_met"].sum()
         reported = frames["tieu_chi_xa"].set_index("commune_code")["criteria_met_reported"]
         assert (met != reported.reindex(met.index)).sum() == 1
+
+
+def test_generated_files_pass_validation(tmp_path: Path) -> None:
+    """Clean and messy files of each case, validated in one batch: no validation errors."""
+    validate = pytest.importorskip("ingest.validate")
+    admin = load_admin_units()
+    items, names = [], []
+    for province, month in CASES:
+        for clean, messy in _pairs(tmp_path / f"{province}-{month:%Y%m}", province, month, limit=1):
+            for path in (clean, messy):
+                frames = reader.read_submission(path, admin).frames
+                items.append(validate.BatchItem(len(items), frames, month.replace(day=28), None, None))
+                names.append(path)
+    runs = validate.validate_batch(items, build_docs=False)
+    for key, path in enumerate(names):
+        errors = [f for run in runs[key] for f in run.findings if f.severity == "error"]
+        assert errors == [], (path, errors[:5])
+
+
+@pytest.fixture(scope="module")
+def validated_variants(bad_variants: dict[str, Path]) -> dict[str, list]:
+    """The validation findings of each validation-level variant, validated in one batch as if
+    received on 5 June 2023 (the good file is for May 2023)."""
+    validate = pytest.importorskip("ingest.validate")
+    checks = sorted(c for c in VALIDATION_CHECKS if c in bad_variants)
+    items = [validate.BatchItem(i, reader.read_submission(bad_variants[c], load_admin_units()).frames,
+                                date(2023, 6, 5), None, None) for i, c in enumerate(checks)]
+    runs = validate.validate_batch(items, build_docs=False)
+    return {c: [f for run in runs[i] for f in run.findings] for i, c in enumerate(checks)}
+
+
+@pytest.mark.parametrize("check", sorted(VALIDATION_CHECKS))
+def test_validation_level_bad_variants_raise_their_check(validated_variants: dict[str, list], check: str) -> None:
+    if check not in validated_variants:
+        pytest.skip(f"the good file cannot carry {check}")
+    findings = validated_variants[check]
+    severity = "warning" if check == "title_at_risk" else "error"
+    assert check in {f.check_name for f in findings if f.severity == severity}, findings
