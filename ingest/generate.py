@@ -124,10 +124,11 @@ class Submission:
     unit: Unit
     period: date
     tables: dict[str, Table]
+    version: int = 1
 
     @property
     def name(self) -> str:
-        return f"{self.period:%Y-%m}_{self.unit.code}_v1"
+        return f"{self.period:%Y-%m}_{self.unit.code}_v{self.version}"
 
 
 @dataclass(frozen=True)
@@ -417,9 +418,11 @@ def _support_table(seed: int, admin: AdminUnits, communes: list[Unit], period: d
     return table
 
 
-def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int = 0) -> Submission:
+def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int = 0,
+                     version: int = 1) -> Submission:
     """The content of one submission: `submitter` is a legacy district (before July 2025) or a
-    2025 province (from July 2025)."""
+    2025 province (from July 2025). `version` only changes the declared version (and the file
+    name): the content depends on (seed, unit, period) alone."""
     period = period.replace(day=1)
     reformed = admin.list_for(period) == LIST_2025
     communes = admin.communes_of(submitter.code, period)
@@ -428,7 +431,7 @@ def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int
         {"key": "province_code", "value": submitter.province_code},
         {"key": "submitting_unit_code", "value": submitter.code},
         {"key": "period", "value": period},
-        {"key": "version", "value": 1},
+        {"key": "version", "value": version},
         {"key": "submitted_on", "value": month_end(period) + timedelta(days=r.randint(1, 9))},
         {"key": "prepared_by", "value": _person(r)},
         {"key": "criteria_set", "value": "2021-2025" if period >= CRITERIA_2021_FROM else "2016-2020"},
@@ -443,7 +446,7 @@ def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int
     support = _support_table(seed, admin, communes, period)
     if support.rows:
         tables["ho_tro"] = support
-    return Submission(submitter.province_code, submitter, period, tables)
+    return Submission(submitter.province_code, submitter, period, tables, version)
 
 
 def submitting_units(admin: AdminUnits, province: str, period: date) -> list[Unit]:
@@ -750,7 +753,7 @@ def _zip(files: dict[str, str]) -> bytes:
 
 def render(sub: Submission, out_dir: Path, seed: int = 0, messy: bool = False, fmt: str = "xlsx",
            admin: AdminUnits | None = None) -> Path:
-    """Write one submission as `<out_dir>/<YYYY-MM>/<YYYY-MM>_<unit>_v1.<ext>`."""
+    """Write one submission as `<out_dir>/<YYYY-MM>/<YYYY-MM>_<unit>_v<version>.<ext>`."""
     admin = admin or load_admin_units()
     renderer = _Messy(_rng(seed, "messy", sub.unit.code, sub.period.isoformat())) if messy else _Clean()
     grid = _grid(sub, renderer)
@@ -775,15 +778,19 @@ def render(sub: Submission, out_dir: Path, seed: int = 0, messy: bool = False, f
 
 
 def generate(province: str, months: list[date], out_dir: Path, seed: int = 0, messy: bool = False,
-             fmt: str = "xlsx") -> list[Path]:
+             fmt: str = "xlsx", *, version: int = 1) -> list[Path]:
     """One submission per submitting unit and month of `province` (`"all"`: every province),
-    written under `out_dir/<YYYY-MM>/`; returns the paths in (month, unit) order."""
+    written as `out_dir/<YYYY-MM>/<YYYY-MM>_<unit>_v<version>.<ext>`; returns the paths in
+    (month, unit) order. Same seed, same bytes."""
+    if version < 1:
+        raise ValueError(f"version must be 1 or more, not {version}")
     admin = load_admin_units()
     paths = []
     for month in months:
         period = month.replace(day=1)
         for unit in submitting_units(admin, province, period):
-            paths.append(render(build_submission(admin, unit, period, seed), out_dir, seed, messy, fmt, admin))
+            sub = build_submission(admin, unit, period, seed, version)
+            paths.append(render(sub, out_dir, seed, messy, fmt, admin))
     return paths
 
 

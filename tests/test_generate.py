@@ -302,3 +302,17 @@ def test_a_legacy_province_code_after_the_reform_means_its_successor(tmp_path: P
     successor = admin.successor("27")
     [path] = generate("27", [date(2025, 8, 1)], tmp_path, seed=1)
     assert path.name == f"2025-08_{successor}_v1.xlsx"
+
+
+def test_a_correction_is_the_same_content_as_version_2(tmp_path: Path) -> None:
+    [v1] = [p for p in generate(PROVINCE, [MONTH], tmp_path, seed=1) if DISTRICT in p.name]
+    [v2] = [p for p in generate(PROVINCE, [MONTH], tmp_path, seed=1, version=2) if DISTRICT in p.name]
+    assert v2.name == f"2023-05_{DISTRICT}_v2.xlsx"
+    a = pd.read_excel(v1, sheet_name=None, engine="calamine", dtype=str)
+    b = pd.read_excel(v2, sheet_name=None, engine="calamine", dtype=str)
+    assert dict(zip(*b["thong_tin"].T.values, strict=True))["version"] == "2"
+    for sheet in a:
+        if sheet != "thong_tin":
+            pd.testing.assert_frame_equal(a[sheet], b[sheet])
+    with pytest.raises(ValueError, match="version"):
+        generate(PROVINCE, [MONTH], tmp_path, version=0)
