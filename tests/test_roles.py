@@ -92,3 +92,28 @@ def test_marts_grants_come_from_dbt(marts_url: str) -> None:
             "WHERE table_schema = 'marts' AND table_name = 'dim_funding_source' "
             "AND grantee IN ('ntm_bi_reader', 'ntm_auditor')").fetchall()
     assert sorted(grants) == [("ntm_auditor", "SELECT"), ("ntm_bi_reader", "SELECT")]
+
+
+def test_transformer_builds_the_warehouse_and_readers_see_it(fresh_database_url: str) -> None:
+    """dbt runs as a member of ntm_transformer (no superuser): it reads raw/audit/ref, writes its
+    schemas and grants the marts to the reader roles."""
+    user = f"ntm_transformer_test_{uuid.uuid4().hex[:8]}"
+    reader = f"ntm_bi_reader_test_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+        conn.execute(f"CREATE ROLE \"{user}\" LOGIN PASSWORD 'pw' IN ROLE ntm_transformer")
+        conn.execute(f"CREATE ROLE \"{reader}\" LOGIN PASSWORD 'pw' IN ROLE ntm_bi_reader")
+    info = conninfo_to_dict(fresh_database_url)
+    try:
+        result = build(make_conninfo(**{**info, "user": user, "password": "pw"}))
+        assert result.success, [str(f) for f in result.failures]
+        reader_url = make_conninfo(**{**info, "user": reader, "password": "pw"})
+        assert len(_allowed(reader_url, "SELECT * FROM marts.dim_funding_source")) == 10
+        _allowed(reader_url, "SELECT * FROM marts.mart_progress")
+        _denied(reader_url, "SELECT * FROM raw.thong_tin")
+        transformer_url = make_conninfo(**{**info, "user": user, "password": "pw"})
+        _denied(transformer_url, "INSERT INTO raw.thong_tin (submission_id) VALUES (1)")
+    finally:
+        with psycopg.connect(fresh_database_url, autocommit=True) as conn:
+            for role in (user, reader):
+                conn.execute(f'DROP OWNED BY "{role}"')
+                conn.execute(f'DROP ROLE "{role}"')
