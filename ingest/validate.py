@@ -57,6 +57,8 @@ log = logging.getLogger(__name__)
 SHEETS = ("thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")
 CROSS = "cross_sheet"
 SUITES = (*SHEETS, CROSS)
+MART = "mart_reconciliation"   # ingest/mart_checks.py
+ROW_COLUMN_SUITES = (CROSS, MART)  # frames whose rows name the column a finding points at
 DATASOURCE = "ntm_frames"
 BATCH_DEFINITION = "whole_frame"
 INDEX_COLUMNS = ["excel_row", "_rid"]
@@ -124,7 +126,7 @@ class BatchItem:
 
 
 def _rule(cls_name: str, check: str, vi: str, en: str, severity: str = "critical", report: str | None = None,
-          value: str | None = None, sheet: str | None = None, **kwargs: Any):
+          value: str | None = None, sheet: str | None = None, check_column: str | None = None, **kwargs: Any):
     """One expectation with its check name and messages. `{value}` and any column of the
     prepared frame (e.g. `{prev_amount_mvnd}`) may be used in the messages. When the expectation
     runs on a derived column, `report` / `value` name the submitted column a finding points at
@@ -132,7 +134,8 @@ def _rule(cls_name: str, check: str, vi: str, en: str, severity: str = "critical
     import great_expectations.expectations as gxe
 
     meta = {"check": check, "message_vi": vi, "message_en": en}
-    meta.update({k: v for k, v in (("report_column", report), ("value_column", value), ("sheet", sheet)) if v})
+    meta.update({k: v for k, v in (("report_column", report), ("value_column", value), ("sheet", sheet),
+                                   ("check_column", check_column)) if v})
     return getattr(gxe, cls_name)(meta=meta, severity=severity, **kwargs)
 
 
@@ -321,6 +324,26 @@ def build_suites() -> dict[str, list[Any]]:
                   "Mã {value} ở trang {sheet} không thuộc danh sách xã của trang tieu_chi_xa.",
                   "Code {value} on sheet {sheet} is not one of the communes listed on tieu_chi_xa.",
                   value="reference", column="listed", value_set=[True], row_condition=_col("kind") == "reference"),
+        ],
+        MART: [
+            _rule("ExpectColumnValuesToNotBeNull", "missing_in_marts",
+                  "{relation}: tháng {month}, đơn vị {unit_code} (báo cáo {submission_id}) có trong raw ({raw_value}) "
+                  "nhưng không có trong marts.",
+                  "{relation}: month {month}, unit {unit_code} (submission {submission_id}) is in raw ({raw_value}) "
+                  "but missing from the marts.",
+                  check_column="check", value="raw_value", column="mart_value"),
+            _rule("ExpectColumnValuesToNotBeNull", "missing_in_raw",
+                  "{relation}: tháng {month}, đơn vị {unit_code} có trong marts ({mart_value}) nhưng không có báo cáo "
+                  "được chấp nhận nào trong raw.",
+                  "{relation}: month {month}, unit {unit_code} is in the marts ({mart_value}) but no accepted "
+                  "submission in raw has it.",
+                  check_column="check", value="mart_value", column="raw_value"),
+            _rule("ExpectColumnValuesToBeBetween", "raw_marts_differ",
+                  "{relation}: tháng {month}, đơn vị {unit_code} (báo cáo {submission_id}): raw {raw_value} khác "
+                  "marts {mart_value}.",
+                  "{relation}: month {month}, unit {unit_code} (submission {submission_id}): raw {raw_value} but "
+                  "marts {mart_value}.",
+                  check_column="check", value="mart_value", column="difference", min_value=-0.001, max_value=0.001),
         ],
     }
 
@@ -622,6 +645,7 @@ def _findings_of(result: Any, suite: str, frame: pd.DataFrame, keys: list[Any]) 
     meta = cfg.meta or {}
     severity = "warning" if str(getattr(cfg.severity, "value", cfg.severity)) == "warning" else "error"
     check = meta.get("check", cfg.type)
+    check_column = meta.get("check_column")  # the check's name is in the row (mart reconciliation)
     column = cfg.kwargs.get("column") or cfg.kwargs.get("column_A") or (cfg.kwargs.get("column_list") or [None, None])[1]
     out: list[tuple[int, Finding]] = []
     index_list = (result.result or {}).get("unexpected_index_list")
@@ -634,9 +658,9 @@ def _findings_of(result: Any, suite: str, frame: pd.DataFrame, keys: list[Any]) 
             fields = _Fields({k: _text(v) or "—" for k, v in row.items()})
             fields["value"] = _text(value) or "—"
             sheet = meta.get("sheet") or row.get("sheet") or suite
-            col = meta.get("report_column") or (row.get("column_name") if suite == CROSS else column)
+            col = meta.get("report_column") or (row.get("column_name") if suite in ROW_COLUMN_SUITES else column)
             out.append((int(row["submission_key"]), Finding(
-                severity, check, meta.get("message_vi", check).format_map(fields),
+                severity, str(row[check_column]) if check_column else check, meta.get("message_vi", check).format_map(fields),
                 meta.get("message_en", check).format_map(fields), sheet=sheet,
                 excel_row=None if pd.isna(row.get("excel_row")) else int(row["excel_row"]),
                 column_name=col, value=None if check in ("required_column", "column_type") else _text(value))))
@@ -667,6 +691,17 @@ def _slim(result_dict: dict) -> dict:
     }
 
 
+def validate_frame(suite_name: str, frame: pd.DataFrame, keys: int = 1,
+                   settings: Settings | None = None) -> tuple[Any, list[tuple[int, Finding]]]:
+    """Validate one prepared frame (with `submission_key`, `_rid`, `excel_row`) against a suite of
+    the context; returns the GX result and (submission_key, finding) pairs."""
+    suite, batch_definition = _suite_and_batch(str(context_root(settings)), suite_name)
+    result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
+        suite, result_format=_RESULT_FORMAT)
+    found = [kf for r in result.results if not r.success for kf in _findings_of(r, suite_name, frame, list(range(keys)))]
+    return result, found
+
+
 def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
                    settings: Settings | None = None) -> dict[Any, list[ValidationRun]]:
     """Validate many submissions in one GX run per suite; returns the runs of each item's key.
@@ -676,23 +711,16 @@ def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
     batch = [i if isinstance(i, BatchItem) else BatchItem(*i) for i in items]
     if not batch:
         return {}
-    root = str(context_root(settings))
     frames, missing = prepare(batch)
     per_item: dict[int, list[ValidationRun]] = {i: [] for i in range(len(batch))}
     for suite_name in SUITES:
         started = datetime.now(UTC)
-        suite, batch_definition = _suite_and_batch(root, suite_name)
-        frame = frames[suite_name]
-        result = batch_definition.get_batch(batch_parameters={"dataframe": frame}).validate(
-            suite, result_format=_RESULT_FORMAT)
+        result, found = validate_frame(suite_name, frames[suite_name], len(batch), settings)
         findings: dict[int, list[Finding]] = {i: [] for i in range(len(batch))}
-        for r in result.results:
-            if r.success:
-                continue
-            for k, f in _findings_of(r, suite_name, frame, list(range(len(batch)))):
-                if f.check_name != "required_column" and (f.sheet, f.column_name) in missing[k]:
-                    continue  # the missing column is reported once, by the cross-sheet suite
-                findings[k].append(f)
+        for k, f in found:
+            if f.check_name != "required_column" and (f.sheet, f.column_name) in missing[k]:
+                continue  # the missing column is reported once, by the cross-sheet suite
+            findings[k].append(f)
         finished = datetime.now(UTC)
         result_dict = result.to_json_dict()
         docs_url = render_validation_page(result, suite_name, settings) if build_docs else None
@@ -882,7 +910,7 @@ def _render_suite_pages(site: str, root: str) -> None:
 
     site_dir = Path(site)
     ctx = _context(root)
-    for name in SUITES:
+    for name in (*SUITES, MART):
         document = ExpectationSuitePageRenderer().render(ctx.suites.get(name))
         _write_page(site_dir, f"expectations/{name}.html", DefaultJinjaPageView().render(document))
 
@@ -890,7 +918,7 @@ def _render_suite_pages(site: str, root: str) -> None:
 def write_index(site: Path) -> Path:
     """A small index of the suites and of the latest validation pages (local styles only)."""
     latest = sorted(site.glob("validations/*/*.html"), key=lambda p: p.name, reverse=True)[:200]
-    suites = "".join(f'<li><a href="expectations/{s}.html">{s}</a></li>' for s in SUITES)
+    suites = "".join(f'<li><a href="expectations/{s}.html">{s}</a></li>' for s in (*SUITES, MART))
     runs = "".join(f'<li><a href="{html.escape(p.relative_to(site).as_posix())}">{html.escape(p.parent.name)} · '
                    f'{html.escape(p.stem)}</a></li>' for p in latest)
     page = (f'<!DOCTYPE html><html><head><meta charset="UTF-8"><title>NTM Data Docs</title>'
