@@ -23,6 +23,12 @@ rolled as (
         bool_or(increment_spans_gap) as has_gaps
     from funding
     group by grouping sets ((month, province_code, district_code), (month, province_code))
+),
+
+units as (
+    select unit_code, unit_level, max(successor_code) as successor_code
+    from {{ ref('dim_admin_unit') }}
+    group by unit_code, unit_level
 )
 
 select
@@ -30,6 +36,7 @@ select
     unit_code::text as unit_code,
     unit_level::text as unit_level,
     province_code::text as province_code,
+    u.successor_code::text as successor_code,
     total_ytd_mvnd::numeric(18, 3) as total_ytd_mvnd,
     total_month_mvnd::numeric(18, 3) as total_month_mvnd,
     {%- for s in sources %}
@@ -39,5 +46,6 @@ select
     (nhan_dan_ytd_mvnd / nullif(total_ytd_mvnd, 0))::numeric as community_share,
     has_estimates::boolean as has_estimates,
     has_gaps::boolean as has_gaps
-from rolled
+from rolled as r
+left join units as u using (unit_code, unit_level)
 where unit_code is not null

@@ -24,6 +24,12 @@ rolled as (
         {%- endfor %}
     from products
     group by grouping sets ((month, province_code, district_code), (month, province_code))
+),
+
+units as (
+    select unit_code, unit_level, max(successor_code) as successor_code
+    from {{ ref('dim_admin_unit') }}
+    group by unit_code, unit_level
 )
 
 select
@@ -31,6 +37,7 @@ select
     unit_code::text as unit_code,
     unit_level::text as unit_level,
     province_code::text as province_code,
+    u.successor_code::text as successor_code,
     products_total::integer as products_total,
     products_rated::integer as products_rated,
     products_3_star::integer as products_3_star,
@@ -42,5 +49,6 @@ select
     {%- for g in range(1, 7) %}
     products_g{{ g }}::integer as products_g{{ g }}{{ ',' if not loop.last }}
     {%- endfor %}
-from rolled
+from rolled as r
+left join units as u using (unit_code, unit_level)
 where unit_code is not null
