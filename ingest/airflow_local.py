@@ -123,6 +123,7 @@ def environment(settings: Settings, port: int, database: str = METADATA_DB,
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True" if schedule else "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(air / "logs"),
+        "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # no calls home (and no network here)
         "NTM_DATABASE_URL": warehouse,
         "NTM_HOME": str(settings.home),
         "NTM_STATE_DIR": str(settings.state_dir),
