@@ -1,7 +1,8 @@
 """The content-addressed archive: every received file, byte for byte, under its SHA-256.
 
-A folder of CSVs is archived as a deterministic zip of its files (sorted names, fixed
-timestamps), so the same folder always has the same hash and the reader reads it back as a zip.
+A folder of CSVs is archived as a deterministic, uncompressed zip of its files (sorted names,
+fixed timestamps), so the same folder always has the same hash, the reader reads it back as a
+zip, and the zip-bomb ratio check never mistakes a folder for a bomb.
 """
 
 from __future__ import annotations
@@ -39,10 +40,10 @@ def file_format_of(path: Path) -> str:
 
 def _zip_folder(folder: Path) -> bytes:
     buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
         for f in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
             info = zipfile.ZipInfo(f.name, date_time=(1980, 1, 1, 0, 0, 0))
-            info.compress_type = zipfile.ZIP_DEFLATED
+            info.compress_type = zipfile.ZIP_STORED
             zf.writestr(info, f.read_bytes())
     return buf.getvalue()
 

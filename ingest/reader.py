@@ -38,6 +38,7 @@ from ingest.findings import Finding, has_errors
 from ingest.template import CRITERIA, CRITERIA_NAMES_2021, SHEETS, THONG_TIN
 
 HEADER_SCAN_ROWS = 15
+MAX_CELL_CHARS = 4000  # no field of the contract needs more; megabyte cells are hostile
 MAX_FINDINGS_PER_CHECK = 200
 REFORM_LIST = "2025"
 
@@ -303,6 +304,11 @@ def _csv_grid(name: str, data: bytes, settings: Settings, f: _Findings) -> _Grid
                 _too_many_rows(f, _sheet_key(name), settings)
                 return None
     except csv.Error as exc:
+        if "field larger than field limit" in str(exc):
+            f.add("error", "cell_too_long", f"Một ô ở dòng {reader.line_num} quá dài (tối đa {MAX_CELL_CHARS:,} ký tự)",
+                  f"a cell on line {reader.line_num} is too long (at most {MAX_CELL_CHARS:,} characters)",
+                  _sheet_key(name), reader.line_num)
+            return None
         f.add("error", "file_unreadable", f"Tệp {name}.csv hỏng ở dòng {reader.line_num}: {exc}",
               f"{name}.csv is malformed at line {reader.line_num}: {exc}", sheet=_sheet_key(name))
         return None
@@ -933,8 +939,32 @@ def read_submission(path: Path, admin: AdminUnits, settings: Settings | None = N
     return ReadResult(frames, f.done(), file_format, info)
 
 
+def _column_letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+def _check_cell_sizes(grids: list[_Grid], f: _Findings) -> None:
+    """Reject cells longer than any field of the contract could need (and drop their text)."""
+    for grid in grids:
+        for i, row in enumerate(grid.rows):
+            for j, value in enumerate(row):
+                if isinstance(value, str) and len(value) > MAX_CELL_CHARS:
+                    f.add("error", "cell_too_long",
+                          f"Ô {_column_letter(j)}{grid.row_numbers[i]} dài {len(value):,} ký tự (tối đa {MAX_CELL_CHARS:,})",
+                          f"cell {_column_letter(j)}{grid.row_numbers[i]} holds {len(value):,} characters "
+                          f"(at most {MAX_CELL_CHARS:,})",
+                          _sheet_key(grid.name), grid.row_numbers[i], _column_letter(j), value[:50] + "...")
+                    row[j] = None
+
+
 def _read_grids(grids: list[_Grid], admin: AdminUnits, settings: Settings,
                 f: _Findings) -> tuple[dict[str, Any], dict[str, pd.DataFrame]]:
+    _check_cell_sizes(grids, f)
     by_sheet: dict[str, _Grid] = {}
     for grid in grids:
         k = _sheet_key(grid.name)

@@ -72,3 +72,12 @@ def fresh_database_url(server_url: str) -> Iterator[str]:
     yield url
     if not os.environ.get("NTM_KEEP_TEST_DB"):
         drop_database(server_url, url)
+
+
+@pytest.fixture(scope="module")
+def module_database_url(server_url: str) -> Iterator[str]:
+    """A fresh, migrated database shared by the tests of one module."""
+    url = create_database(server_url)
+    yield url
+    if not os.environ.get("NTM_KEEP_TEST_DB"):
+        drop_database(server_url, url)
