@@ -136,7 +136,7 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
     t0 = time.perf_counter()
     paths = generate(args.province, _months(args.months), Path(args.output), seed=args.seed,
-                     messy=args.messy)
+                     messy=args.messy, fmt=args.format)
     if args.json:
         _emit_json([str(p) for p in paths])
     else:
@@ -337,6 +337,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("-o", "--output", required=True, help="folder to write into (one subfolder per month)")
     g.add_argument("--seed", type=int, default=0, help="random seed; same seed, same files")
     g.add_argument("--messy", action="store_true", help="make the files look hand-made")
+    g.add_argument("--format", choices=["xlsx", "zip", "csv"], default="xlsx",
+                   help="workbooks, zips of CSVs, or CSV folders (default: %(default)s)")
     g.set_defaults(func=cmd_generate)
 
     i = sub.add_parser("ingest", help="receive submissions: archive, read, validate, load", parents=[common])

@@ -33,12 +33,12 @@ def _prepare_inbox(inbox: Path, province: str, months: list[date], console: Cons
     # A hand-made file that is not a workbook: archived, rejected, reported.
     last = inbox / f"{months[-1]:%Y-%m}"
     (last / f"{months[-1]:%Y-%m}_bad_v1.xlsx").write_text("this is not a workbook\n", encoding="utf-8")
-    # A messy (hand-made looking) copy of the first district's first month, as version 2.
+    # A correction of the first district's first month, hand-made looking, as version 2.
     messy_dir = inbox.parent / "messy"
-    messy = generate(province, months[:1], messy_dir, seed=2023, messy=True)
+    messy = generate(province, months[:1], messy_dir, seed=2023, messy=True, version=2)
     if messy:
-        shutil.copy(messy[0], inbox / f"{months[0]:%Y-%m}" / messy[0].name.replace("_v1", "_messy"))
-    console.print(f"  {len(paths)} workbooks + 1 bad file + 1 hand-made copy in {inbox}")
+        shutil.copy(messy[0], inbox / f"{months[0]:%Y-%m}" / messy[0].name.replace("_v2", "_v2_messy"))
+    console.print(f"  {len(paths)} workbooks + 1 bad file + 1 hand-made version 2 in {inbox}")
     marker.touch()
 
 
