@@ -268,3 +268,83 @@ def test_the_deadline_callback_notifies(monkeypatch) -> None:
                      "deadline": None}]
     subject, body = module.message(sent[0])
     assert "late" in subject and "scheduled__2023" in body
+
+
+# --- the watcher's query (on a real database) ----------------------------------------------------
+
+def _submission(conn, period: date, run_id: int | None, loaded_at: str, status: str = "accepted") -> None:
+    conn.execute(
+        """INSERT INTO audit.submission (file_name, sha256, bytes, file_format, submitting_unit_code,
+               period, version, status, archive_path, loaded_at, pipeline_run_id)
+           VALUES ('f.xlsx', md5(random()::text) || md5(random()::text), 1, 'xlsx', '256', %s, 1, %s, 'a',
+                   %s::timestamptz, %s)""",
+        (period, status, loaded_at, run_id))
+
+
+def test_late_loads_are_those_outside_any_run_since_the_last_rebuild(common, fresh_database_url: str) -> None:
+    import psycopg
+
+    url = fresh_database_url
+    with psycopg.connect(url, autocommit=True) as conn:
+        assert common.late_loaded_months(url) == []
+        monthly = conn.execute("INSERT INTO audit.pipeline_run (dag_id, logical_month, state) "
+                               "VALUES ('ntm_monthly', '2023-05-01', 'success') RETURNING run_id").fetchone()[0]
+        _submission(conn, date(2023, 5, 1), monthly, "2023-06-05")           # built by its own run
+        _submission(conn, date(2023, 2, 1), None, "2023-06-10")              # `ntm ingest` of a correction
+        _submission(conn, date(2023, 3, 1), None, "2023-06-10", "rejected")  # never reached raw
+        assert common.late_loaded_months(url) == ["2023-02"]
+        conn.execute("INSERT INTO audit.pipeline_run (dag_id, started_at, state) "
+                     "VALUES ('ntm_rebuild', '2023-06-11', 'failed')")
+        assert common.late_loaded_months(url) == ["2023-02"]                 # a failed rebuild does not count
+        conn.execute("INSERT INTO audit.pipeline_run (dag_id, started_at, state) "
+                     "VALUES ('ntm_rebuild', '2023-06-11', 'success')")
+        assert common.late_loaded_months(url) == []
+        _submission(conn, date(2023, 1, 1), None, "2023-06-12")
+        assert common.late_loaded_months(url) == ["2023-01"]
+
+
+def test_notify_sends_mail_through_airflow_smtp_settings(monkeypatch) -> None:
+    """A minimal SMTP server on loopback receives the message (no mock of smtplib)."""
+    import socketserver
+
+    from ingest.notify import notify
+
+    mails: list[str] = []
+
+    class Smtp(socketserver.StreamRequestHandler):
+        def handle(self):
+            self.wfile.write(b"220 test\r\n")
+            data, in_data = [], False
+            for raw in self.rfile:
+                line = raw.decode().rstrip("\r\n")
+                if in_data:
+                    if line == ".":
+                        in_data = False
+                        mails.append("\n".join(data))
+                        self.wfile.write(b"250 queued\r\n")
+                    else:
+                        data.append(line)
+                    continue
+                verb = line[:4].upper()
+                if verb == "DATA":
+                    in_data = True
+                    self.wfile.write(b"354 go\r\n")
+                elif verb == "QUIT":
+                    self.wfile.write(b"221 bye\r\n")
+                    return
+                else:
+                    self.wfile.write(b"250 ok\r\n")
+
+    server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Smtp)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_HOST", "127.0.0.1")
+    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_PORT", str(server.server_address[1]))
+    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_MAIL_FROM", "ntm@example.org")
+    try:
+        out = notify(SUMMARY, replace(load_settings(), notify_url=None, smtp_to="ops@example.org"))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert out == f"e-mail to ops@example.org via 127.0.0.1:{server.server_address[1]}"
+    assert "To: ops@example.org" in mails[0] and "From: ntm@example.org" in mails[0]
+    assert "Subject: [NTM] 2023-05" in mails[0]
