@@ -18,10 +18,13 @@ How a validation runs (the fast path of docs/../stack-facts.md):
    value → `Finding`s; one `ValidationRun` per suite and submission.
 
 Interpretation of "advanced / model titles only on NTM communes": the normalised `ntm_title` is
-the highest title, so a commune titled advanced or model must (a) still satisfy the NTM standard
-(all 19 criteria met; otherwise `title_requires_ntm`, an error; an NTM-titled commune below 19 is
-only the warning `title_at_risk`), and (b) when the previous month's titles are given
-(`previous_titles`), must have held a title the month before (`title_skips_ntm`, an error).
+the highest title, and an advanced or model commune holds the NTM title by construction. The rule
+is therefore checked against the previous month: when the previous month's titles are given
+(`previous_titles`: commune_code, ntm_title, e.g. from the accepted submission of the month
+before), a commune titled advanced or model must have held a title then (`title_requires_ntm`,
+an error; a commune with no previous record is not judged). A titled commune (any level) that
+no longer meets all 19 criteria is the warning `title_at_risk` (the "maintenance" problem; it
+loads), as marts.fct_commune_status.title_at_risk counts it.
 """
 
 from __future__ import annotations
@@ -304,20 +307,18 @@ def build_suites() -> dict[str, list[Any]]:
                   report="criteria_met_reported", value="criteria_met_reported", column_A="criteria_met_reported", column_B="criteria_met_counted",
                   ignore_row_if="either_value_is_missing"),
             _rule("ExpectColumnValuesToBeBetween", "title_at_risk",
-                  "Xã {commune_code} có danh hiệu NTM nhưng chỉ đạt {criteria_met_counted}/19 tiêu chí (nguy cơ không duy trì).",
-                  "Commune {commune_code} holds the NTM title but meets only {criteria_met_counted} of 19 criteria (title at risk).",
-                  severity="warning", report="ntm_title", value="ntm_title", column="criteria_met_counted", min_value=19,
-                  row_condition=(_col("kind") == "commune") & (_col("ntm_title") == "ntm")),
-            _rule("ExpectColumnValuesToBeBetween", "title_requires_ntm",
-                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng chỉ đạt {criteria_met_counted}/19 tiêu chí: NTM nâng cao/kiểu mẫu "
-                  "đòi hỏi đạt chuẩn NTM.",
-                  "Commune {commune_code} is titled {ntm_title} but meets only {criteria_met_counted} of 19 criteria: advanced and "
-                  "model titles require the NTM standard.",
-                  report="ntm_title", value="ntm_title", column="criteria_met_counted", min_value=19,
-                  row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["advanced", "model"])),
-            _rule("ExpectColumnValuesToBeInSet", "title_skips_ntm",
-                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa có danh hiệu NTM.",
-                  "Commune {commune_code} is titled {ntm_title} but held no NTM title the month before.",
+                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng chỉ đạt {criteria_met_counted}/19 tiêu chí "
+                  "(nguy cơ không duy trì danh hiệu).",
+                  "Commune {commune_code} holds the title {ntm_title} but meets only {criteria_met_counted} of 19 "
+                  "criteria (title at risk).",
+                  severity="warning", report="ntm_title", value="ntm_title", column="criteria_met_counted",
+                  min_value=19,
+                  row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["ntm", "advanced", "model"])),
+            _rule("ExpectColumnValuesToBeInSet", "title_requires_ntm",
+                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa có danh hiệu NTM "
+                  "(NTM nâng cao/kiểu mẫu đòi hỏi đã đạt chuẩn NTM).",
+                  "Commune {commune_code} is titled {ntm_title} but held no NTM title the month before "
+                  "(advanced and model titles require the NTM title).",
                   report="ntm_title", value="ntm_title", column="previous_title", value_set=["ntm", "advanced", "model"],
                   row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["advanced", "model"])),
             _rule("ExpectColumnValuesToBeInSet", "unknown_commune_reference",

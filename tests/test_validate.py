@@ -91,7 +91,7 @@ CASES = [
      "tieu_chi_xa", 6, "commune_code"),
     ("title_unknown", _set("tieu_chi_xa", 1, "ntm_title", "champion"), "title_known", "error", "tieu_chi_xa", 6,
      "ntm_title"),
-    ("advanced_below_19", _advanced_below_19, "title_requires_ntm", "error", "tieu_chi_xa", 7, "ntm_title"),
+    ("advanced_below_19", _advanced_below_19, "title_at_risk", "warning", "tieu_chi_xa", 7, "ntm_title"),
     ("criterion_unknown", _set("tieu_chi_xa_mark", 3, "criterion_code", "tc20"), "criterion_known", "error",
      "tieu_chi_xa_mark", 5, "criterion_code"),
     ("negative_amount", _set("nguon_von", 0, "amount_mvnd", -5.0), "amount_not_negative", "error", "nguon_von", 4,
@@ -178,14 +178,16 @@ def test_warning_only_submission_yields_only_warnings_and_loads() -> None:
     assert all(r.success for r in runs)
 
 
-def test_title_skips_ntm_with_previous_titles() -> None:
+def test_title_requires_ntm_the_month_before() -> None:
     previous = pd.DataFrame({"commune_code": COMMUNES, "ntm_title": ["ntm", "none", "none"]})
     runs = _run(good_frames(), previous_titles=previous)
-    (f,) = [f for f in _all(runs) if f.check_name == "title_skips_ntm"]
+    (f,) = [f for f in _all(runs) if f.check_name == "title_requires_ntm"]
     assert (f.severity, f.sheet, f.excel_row, f.column_name, f.value) == ("error", "tieu_chi_xa", 7, "ntm_title",
                                                                           "advanced")
     ok = _run(good_frames(), previous_titles=previous.assign(ntm_title=["ntm", "none", "ntm"]))
     assert not _all(ok)
+    unknown = _run(good_frames(), previous_titles=previous.iloc[:2])   # no record of 15907: not judged
+    assert not _all(unknown)
 
 
 def test_a_missing_column_is_reported_once_not_per_row() -> None:
