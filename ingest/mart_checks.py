@@ -89,7 +89,8 @@ def check_marts(url: str, month: date | None = None, build_docs: bool = True,
                              period=month)
     result, found = validate_frame(MART, frame, 1, settings)
     findings = [f for _, f in found]
-    docs_url = render_validation_page(result, MART, settings) if build_docs else None
+    docs_url = render_validation_page(
+        result, MART, settings, f"raw vs marts, {month:%Y-%m}" if month else "raw vs marts") if build_docs else None
     gx_result = _slim(result.to_json_dict())
     gx_result["rows_compared"] = {name: int((frame["check"] == name).sum()) for name in CHECKS}
     return ValidationRun(

@@ -724,7 +724,8 @@ def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
             findings[k].append(f)
         finished = datetime.now(UTC)
         result_dict = result.to_json_dict()
-        docs_url = render_validation_page(result, suite_name, settings) if build_docs else None
+        docs_url = render_validation_page(result, suite_name, settings, _asset_label(suite_name, batch)) \
+            if build_docs else None
         slim = _slim(result_dict)
         slim["batch_size"] = len(batch)
         for i in range(len(batch)):
@@ -738,6 +739,19 @@ def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
     if build_docs:
         write_index(settings.data_docs_dir)
     return {item.key: per_item[i] for i, item in enumerate(batch)}
+
+
+def _asset_label(suite: str, batch: Sequence[BatchItem]) -> str:
+    """What a Data Docs page validated: `<unit> <YYYY-MM>` of the first submissions and their count."""
+    def name(item: BatchItem) -> str:
+        tt = item.frames.get("thong_tin")
+        if tt is None or tt.empty or "submitting_unit_code" not in tt.columns or "period" not in tt.columns:
+            return str(item.key)
+        period = tt["period"].iloc[0]
+        return f"{tt['submitting_unit_code'].iloc[0]} {period:%Y-%m}" if isinstance(period, date) else str(item.key)
+
+    names = ", ".join(name(b) for b in batch[:3])
+    return f"{suite}: {names}" + (f" … ({len(batch)} submissions)" if len(batch) > 3 else "")
 
 
 def validate_submission(frames: dict[str, pd.DataFrame], received_on: date,
@@ -829,6 +843,7 @@ _URL_ATTR = re.compile(r'(src|href)="(https?://[^"]+)"')
 _CSS_URL = re.compile(r"""url\(['"]?(https://great-expectations-web-assets[^'")]+)['"]?\)""")
 _HOME = re.compile(r'href="(?:\.\./)*index\.html"')
 _STATIC = re.compile(r'(src|href)="(?:\.\./|\./)*static/')
+_SUITE_LINK = re.compile(r'href="(?:\.\./)+expectations/')
 _INTEGRITY = re.compile(r'\s+(integrity="[^"]*"|crossorigin="[^"]*")')
 
 
@@ -877,6 +892,7 @@ def localise_html(page: str, depth: int) -> str:
     page = _CSS_URL.sub(lambda m: f"url('{up}static/images/{image(m.group(1))}')", page)
     page = _HOME.sub(f'href="{up}index.html"', page)
     page = _STATIC.sub(lambda m: f'{m.group(1)}="{up}static/', page)
+    page = _SUITE_LINK.sub(f'href="{up}expectations/', page)
     return _INTEGRITY.sub("", page)
 
 
@@ -887,9 +903,10 @@ def _write_page(site: Path, rel: str, page: str) -> Path:
     return path
 
 
-def render_validation_page(result: Any, suite: str, settings: Settings | None = None) -> str:
+def render_validation_page(result: Any, suite: str, settings: Settings | None = None,
+                           asset: str | None = None) -> str:
     """Render one validation result (and, once per process, the suite pages and the index) into
-    the site; returns the page's file:// URL."""
+    the site; returns the page's file:// URL. `asset` names what was validated on the page."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
@@ -898,7 +915,10 @@ def render_validation_page(result: Any, suite: str, settings: Settings | None = 
     _install_site_assets(str(site), str(node_modules(settings)))
     _render_suite_pages(str(site), str(context_root(settings)))
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    rel = f"validations/{suite}/{stamp}-{uuid.uuid4().hex[:8]}.html"
+    run_name = f"{stamp}-{uuid.uuid4().hex[:8]}"
+    rel = f"validations/{suite}/{run_name}.html"
+    result.meta["run_id"] = {"run_name": run_name, "run_time": datetime.now(UTC).isoformat()}
+    result.meta["batch_kwargs"] = {"data_asset_name": asset or suite}
     document = ValidationResultsPageRenderer().render(result)
     path = _write_page(site, rel, DefaultJinjaPageView().render(document))
     return path.as_uri()
