@@ -260,3 +260,9 @@ def test_record_runs_writes_runs_and_findings(database_url: str) -> None:
         assert stored["results"] and "statistics" in stored
         assert conn.execute("SELECT count(*) FROM audit.finding WHERE submission_id = %s AND run_id IS NULL",
                             (sid,)).fetchone()[0] == 0
+
+
+def test_every_check_is_documented() -> None:
+    readme = (context_root() / "README.md").read_text(encoding="utf-8")
+    checks = {r.configuration.to_json_dict()["meta"]["check"] for rules in build_suites().values() for r in rules}
+    assert not {c for c in checks if f"`{c}`" not in readme}
