@@ -33,6 +33,7 @@ import functools
 import html
 import json
 import logging
+import os
 import re
 import shutil
 import sys
@@ -864,7 +865,12 @@ def _install_site_assets(site: str, modules: str) -> bool:
         if dst.exists() and (dst.is_dir() or dst.stat().st_size == src.stat().st_size):
             continue
         dst.parent.mkdir(parents=True, exist_ok=True)
-        (shutil.copytree(src, dst, dirs_exist_ok=True) if src.is_dir() else shutil.copyfile(src, dst))
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True)
+        else:
+            tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.tmp")
+            shutil.copyfile(src, tmp)
+            os.replace(tmp, dst)
     images = Path(sys.modules[_gx().__name__].__file__).parent / "render" / "view" / "static" / "images"
     shutil.copytree(images, site_dir / "static" / "images", dirs_exist_ok=True)
     if not ok:
@@ -896,11 +902,17 @@ def localise_html(page: str, depth: int) -> str:
     return _INTEGRITY.sub("", page)
 
 
-def _write_page(site: Path, rel: str, page: str) -> Path:
-    path = site / rel
+def _write_atomic(path: Path, text: str) -> Path:
+    """Write then rename: readers and parallel (Airflow) writers never see half a page."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(localise_html(page, rel.count("/")), encoding="utf-8")
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)
     return path
+
+
+def _write_page(site: Path, rel: str, page: str) -> Path:
+    return _write_atomic(site / rel, localise_html(page, rel.count("/")))
 
 
 def render_validation_page(result: Any, suite: str, settings: Settings | None = None,
@@ -947,10 +959,7 @@ def write_index(site: Path) -> Path:
             f'</head><body class="container"><h1>NTM — kiểm tra dữ liệu / data quality</h1>'
             f'<h2>Bộ quy tắc / Expectation suites</h2><ul>{suites}</ul>'
             f'<h2>Lần kiểm tra gần nhất / Latest validations</h2><ul>{runs}</ul></body></html>')
-    path = site / "index.html"
-    site.mkdir(parents=True, exist_ok=True)
-    path.write_text(page, encoding="utf-8")
-    return path
+    return _write_atomic(site / "index.html", page)
 
 
 def main(argv: Iterable[str] | None = None) -> int:
