@@ -144,72 +144,89 @@ def _staged(settings: Settings, submission_id: int) -> Path:
 def validate(submission_ids: list[int], url: str, settings: Settings | None = None,
              keep: dict[int, dict] | None = None, build_docs: bool = True,
              progress: Progress | None = None) -> list[dict[str, Any]]:
-    """Read each received submission from the archive and validate it (reader checks, then the
-    Great Expectations suites). Rejections are recorded with their findings; accepted frames are
-    staged for the loader (in `keep` when given, else on disk). Never raises for bad input."""
+    """Read each received submission from the archive and validate it: the reader's checks per
+    file, then the Great Expectations suites once over the whole batch (GX's fixed cost is per
+    run, not per row). Rejections are recorded with their findings; accepted frames are staged for
+    the loader (in `keep` when given, else on disk). Never raises for bad input."""
     from ingest.admin_units import load_admin_units
+    from ingest.validate import record_runs, validate_batch
 
     settings = settings or load_settings()
     admin = load_admin_units()
-    verdicts = []
+    verdicts: dict[int, str] = {}
+    pending: dict[int, tuple[dict[str, Any], Any]] = {}
     with psycopg.connect(url, autocommit=True) as conn:
         for sid in submission_ids:
             sub = store.submission(conn, sid)
             if sub["status"] != "received" or sub["validated_at"] is not None:
-                verdicts.append({"submission_id": sid, "status": sub["status"], "skipped": True})
+                verdicts[sid] = sub["status"]
                 continue
-            started = datetime.now(UTC)
             try:
-                rejected = _validate_one(conn, sub, admin, settings, keep, build_docs, started)
+                item = _read_one(conn, sub, admin, settings)
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files
-                with conn.transaction():
-                    store.insert_findings(conn, None, sid, [Finding(
-                        "error", "internal_error",
-                        f"Lỗi nội bộ khi xử lý tệp: {exc!r}. Hãy báo cho nhóm dữ liệu.",
-                        f"Internal error while processing the file: {exc!r}. Report it to the data team.",
-                    )])
-                    store.set_status(conn, sid, "rejected", f"internal error: {exc!r}")
-                rejected = True
-            verdicts.append({"submission_id": sid, "status": "rejected" if rejected else "validated"})
+                _internal_error(conn, sid, exc)
+                item = None
+            if item is None:
+                verdicts[sid] = "rejected"
+            else:
+                pending[sid] = (sub, item)
             if progress:
                 progress(sub["file_name"])
-    return verdicts
+        runs = validate_batch([item for _, item in pending.values()], build_docs=build_docs) if pending else {}
+        for sid, (sub, item) in pending.items():
+            with conn.transaction():
+                record_runs(conn, runs[sid], sid, sub["pipeline_run_id"])
+                rejected = any(f.severity == "error" for r in runs[sid] for f in r.findings)
+                if rejected:
+                    store.set_status(conn, sid, "rejected", "failed validation: see audit.finding")
+                else:
+                    store.mark_validated(conn, sid)
+            verdicts[sid] = "rejected" if rejected else "validated"
+            if not rejected:
+                _stage(settings, sid, item.frames, keep)
+    return [{"submission_id": sid, "status": verdicts[sid]} for sid in submission_ids]
 
 
-def _validate_one(conn: psycopg.Connection, sub: dict[str, Any], admin, settings: Settings,
-                  keep: dict[int, dict] | None, build_docs: bool, started: datetime) -> bool:
+def _read_one(conn: psycopg.Connection, sub: dict[str, Any], admin, settings: Settings):
+    """Read one archived file, record the reader's run; a BatchItem for GX, or None if rejected."""
     from ingest.reader import read_submission
-    from ingest.validate import record_runs, validate_submission
+    from ingest.validate import BatchItem
 
     sid = sub["submission_id"]
+    started = datetime.now(UTC)
     result = read_submission(Path(sub["archive_path"]), admin, settings)
     meta = result.meta
     with conn.transaction():
         store.set_meta(conn, sid, meta)
         findings = list(result.findings) + _name_hint_findings(sub, meta)
-        store.record_reader_run(conn, sid, started, datetime.now(UTC), findings,
-                                len(result.frames), sub["pipeline_run_id"])
-        rejected = result.rejected
-        if not rejected:
-            previous = None
-            if meta.get("submitting_unit_code") and meta.get("period"):
-                previous = store.previous_funding(conn, meta["submitting_unit_code"], meta["period"])
-            runs = validate_submission(result.frames, sub["received_at"].date(), previous,
-                                       build_docs=build_docs)
-            record_runs(conn, runs, sid, sub["pipeline_run_id"])
-            rejected = any(f.severity == "error" for r in runs for f in r.findings)
-        if rejected:
-            store.set_status(conn, sid, "rejected", "failed validation: see audit.finding")
-        else:
-            store.mark_validated(conn, sid)
-    if not rejected:
-        if keep is not None:
-            keep[sid] = result.frames
-        else:
-            path = _staged(settings, sid)
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_bytes(pickle.dumps(result.frames, protocol=pickle.HIGHEST_PROTOCOL))
-    return rejected
+        store.record_reader_run(conn, sid, started, datetime.now(UTC), findings, len(result.frames),
+                                sub["pipeline_run_id"])
+        if result.rejected:
+            store.set_status(conn, sid, "rejected", "failed the reader's checks: see audit.finding")
+            return None
+        unit, period = meta.get("submitting_unit_code"), meta.get("period")
+        return BatchItem(sid, result.frames, sub["received_at"].date(),
+                         store.previous_funding(conn, unit, period),
+                         store.previous_titles(conn, unit, period))
+
+
+def _internal_error(conn: psycopg.Connection, sid: int, exc: Exception) -> None:
+    with conn.transaction():
+        store.insert_findings(conn, None, sid, [Finding(
+            "error", "internal_error",
+            f"Lỗi nội bộ khi xử lý tệp: {exc!r}. Hãy báo cho nhóm dữ liệu.",
+            f"Internal error while processing the file: {exc!r}. Report it to the data team.",
+        )])
+        store.set_status(conn, sid, "rejected", f"internal error: {exc!r}")
+
+
+def _stage(settings: Settings, sid: int, frames: dict, keep: dict[int, dict] | None) -> None:
+    if keep is not None:
+        keep[sid] = frames
+        return
+    path = _staged(settings, sid)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(pickle.dumps(frames, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def _name_hint_findings(sub: dict[str, Any], meta: dict[str, Any]) -> list[Finding]:

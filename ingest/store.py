@@ -187,9 +187,9 @@ def copy_frames(conn: psycopg.Connection, submission_id: int, frames: dict[str, 
     return counts
 
 
-def previous_funding(conn: psycopg.Connection, unit: str, period: date) -> pd.DataFrame | None:
+def previous_funding(conn: psycopg.Connection, unit: str | None, period: date | None) -> pd.DataFrame | None:
     """The funding rows of the unit's accepted submission for the previous month of the same year."""
-    if period.month == 1:
+    if not unit or not period or period.month == 1:
         return None
     prev = period.replace(month=period.month - 1)
     cur = conn.cursor(row_factory=dict_row).execute(
@@ -202,6 +202,20 @@ def previous_funding(conn: psycopg.Connection, unit: str, period: date) -> pd.Da
     if not rows:
         return None
     return pd.DataFrame(rows)
+
+
+def previous_titles(conn: psycopg.Connection, unit: str | None, period: date | None) -> pd.DataFrame | None:
+    """Commune titles of the unit's accepted submission for the previous month."""
+    if not unit or not period:
+        return None
+    prev = date(period.year - 1, 12, 1) if period.month == 1 else period.replace(month=period.month - 1)
+    rows = conn.cursor(row_factory=dict_row).execute(
+        """SELECT x.commune_code, x.ntm_title
+           FROM raw.tieu_chi_xa x JOIN audit.submission s USING (submission_id)
+           WHERE s.status = 'accepted' AND s.submitting_unit_code = %s AND s.period = %s""",
+        (unit, prev),
+    ).fetchall()
+    return pd.DataFrame(rows) if rows else None
 
 
 def start_pipeline_run(conn: psycopg.Connection, dag_id: str, month: date | None,
