@@ -18,6 +18,7 @@ test-fast: setup
 	$(PYTEST) -q -m "not e2e"
 
 bench: setup
+	.venv/bin/python -m benchmarks.validation_overhead
 	.venv/bin/python -m benchmarks.ingest_national
 
 airflow: setup
