@@ -101,6 +101,17 @@ class AirflowClient:
             time.sleep(2)
         raise AssertionError(f"{dag_id} {run_id} did not finish in {timeout} s")
 
+    def wait_for_runs(self, dag_id: str, count: int, timeout: float = 600) -> list[dict[str, Any]]:
+        """Wait until `count` runs of `dag_id` (however they were created) are finished."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            runs = self.get(f"/api/v2/dags/{dag_id}/dagRuns?limit=100&order_by=run_after")["dag_runs"]
+            done = [r for r in runs if r["state"] in TERMINAL]
+            if len(done) >= count:
+                return done
+            time.sleep(2)
+        raise AssertionError(f"fewer than {count} finished runs of {dag_id} after {timeout} s")
+
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
         tis = self.get(f"/api/v2/dags/{dag_id}/dagRuns/{urllib.request.quote(run_id, safe='')}"
                        "/taskInstances?limit=100")["task_instances"]
@@ -142,9 +153,10 @@ class LocalAirflow:
 
 
 @contextmanager
-def local_airflow(state_dir: Path, database_url: str, inbox: Path, server_url: str) -> Iterator[LocalAirflow]:
-    """Start Airflow for a test warehouse (scheduling off: manual runs and backfills only); stop it
-    and drop its metadata database afterwards."""
+def local_airflow(state_dir: Path, database_url: str, inbox: Path, server_url: str,
+                  schedule: bool = False) -> Iterator[LocalAirflow]:
+    """Start Airflow for a test warehouse; stop it and drop its metadata database afterwards.
+    `schedule=False`: no run starts on its own (manual runs and backfills only)."""
     metadata_db = f"airflow_e2e_{uuid.uuid4().hex[:8]}"
     env = {"NTM_STATE_DIR": str(state_dir), "NTM_DATABASE_URL": database_url, "NTM_INBOX": str(inbox),
            "NTM_NOTIFY_URL": "", "NTM_SMTP_TO": "",
@@ -152,7 +164,7 @@ def local_airflow(state_dir: Path, database_url: str, inbox: Path, server_url: s
     with _env(env):
         settings = load_settings()
         try:
-            info = airflow_local.start(settings, database=metadata_db, schedule=False)
+            info = airflow_local.start(settings, database=metadata_db, schedule=schedule)
             yield LocalAirflow(AirflowClient(info.url, info.username, info.password), env, metadata_db)
         finally:
             airflow_local.stop(settings)

@@ -29,6 +29,69 @@ BAD_MONTH = date(2023, 6, 1)
 MARTS = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
 
 
+LATE_MONTH = date(2023, 7, 1)
+
+
+def with_version(src: Path, version: int, dest: Path) -> Path:
+    """A copy of a submission whose thong_tin says `version` (a correction, as districts send it)."""
+    import openpyxl
+
+    wb = openpyxl.load_workbook(src)
+    for row in wb["thong_tin"].iter_rows():
+        if any(str(c.value).strip().lower() in ("version", "lần gửi") for c in row if c.value is not None):
+            row[1].value = version
+            break
+    else:
+        raise AssertionError("no version row in thong_tin")
+    wb.save(dest)
+    return dest
+
+
+class TestLateResubmission:
+    """A correction loaded with `ntm ingest` (outside any run) is noticed by ntm_raw_watch, whose
+    raw Asset event schedules ntm_rebuild, which rebuilds the marts. Runs first, with its own
+    Airflow (scheduling on, ntm_monthly left paused) and warehouse."""
+
+    def test_a_late_load_triggers_the_rebuild_through_the_raw_assets(self, server_url: str, tmp_path: Path) -> None:
+        from ingest.generate import generate
+        from ingest.pipeline import ingest_paths, transform
+        from tests.airflow_harness import _env
+
+        url = create_database(server_url, prefix="ntm_e2e")
+        state = tmp_path / "state"
+        try:
+            migrate_all(url)
+            paths = generate(PROVINCE, [LATE_MONTH], tmp_path / "inbox", seed=5)
+            with _env({"NTM_STATE_DIR": str(state)}):
+                assert {o.status for o in ingest_paths([str(p) for p in paths], url, build_docs=False)} == {"accepted"}
+                assert transform(url).success
+                correction = with_version(paths[0], 2, tmp_path / paths[0].name.replace("_v1", "_v2"))
+                [late] = ingest_paths([str(correction)], url, build_docs=False)  # as `ntm ingest` does
+            assert late.status == "accepted"
+            before = marts_checksums(url)
+            with local_airflow(state, url, tmp_path / "inbox", server_url, schedule=True) as af:
+                for dag_id in ("ntm_raw_watch", "ntm_rebuild"):
+                    af.client.wait_for_dag(dag_id)
+                    af.client.unpause(dag_id)
+                watch = af.client.wait_run("ntm_raw_watch", af.client.trigger("ntm_raw_watch"))
+                assert watch["state"] == "success"
+                rebuild = af.client.wait_for_runs("ntm_rebuild", 1)[0]
+                assert rebuild["state"] == "success", af.client.task_states("ntm_rebuild", rebuild["dag_run_id"])
+                assert rebuild["run_type"] == "asset_triggered"
+                [summary] = af.client.xcom("ntm_rebuild", rebuild["dag_run_id"], "check_and_notify")
+                assert summary["month"] == f"{LATE_MONTH:%Y-%m}" and summary["mart_checks_success"]
+            with psycopg.connect(url) as conn:
+                version = conn.execute(
+                    "SELECT latest_version FROM marts.mart_submission_coverage WHERE month = %s AND district_code = %s",
+                    (LATE_MONTH, late.submitting_unit_code)).fetchone()
+                runs = conn.execute("SELECT state FROM audit.pipeline_run WHERE dag_id = 'ntm_rebuild'").fetchall()
+            assert version == (2,)
+            assert ("success",) in runs
+            assert marts_checksums(url)["mart_submission_coverage"] != before["mart_submission_coverage"]
+        finally:
+            drop_database(server_url, url)
+
+
 @pytest.fixture(scope="module")
 def warehouse(server_url: str):
     url = create_database(server_url, prefix="ntm_e2e")
