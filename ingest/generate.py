@@ -466,7 +466,8 @@ def submitting_units(admin: AdminUnits, province: str, period: date) -> list[Uni
         raise ValueError(f"no province {province!r} in the {admin.list_for(period)} list of {period:%Y-%m}")
     if admin.list_for(period) == LIST_2025:
         return list(provinces)
-    return [d for p in provinces for d in admin.districts_of(p.code, period)]
+    # Island districts without communes (e.g. Hoàng Sa, Bạch Long Vĩ) have nothing to report.
+    return [d for p in provinces for d in admin.districts_of(p.code, period) if admin.communes_of(d.code, period)]
 
 
 # ---------------------------------------------------------------------------------------------

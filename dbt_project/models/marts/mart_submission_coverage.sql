@@ -27,7 +27,7 @@ provinces as (
 ),
 
 units as (
-    select unit_code, unit_level, province_code, valid_from, valid_to, successor_code
+    select unit_code, unit_level, parent_code, province_code, valid_from, valid_to, successor_code
     from {{ ref('stg_ref__admin_unit') }}
 ),
 
@@ -40,6 +40,12 @@ expected_legacy as (
         and (u.valid_to is null or u.valid_to >= m.month)
     inner join provinces as p on p.province_code = u.province_code
     where m.month < date '{{ cutover }}'
+        -- island districts without communes have nothing to report
+        and exists (
+            select 1 from units as c
+            where c.unit_level = 'commune' and c.parent_code = u.unit_code
+                and c.valid_from <= m.month and (c.valid_to is null or c.valid_to >= m.month)
+        )
 ),
 
 province_now as (
