@@ -12,8 +12,8 @@ from ingest.transform import build, dbt_env, docs_generate
 
 
 def test_dbt_env_from_url() -> None:
-    assert dbt_env("postgresql://ntm:s3cret@db.example:6543/warehouse") == {
-        "DBT_HOST": "db.example", "DBT_PORT": "6543", "DBT_USER": "ntm", "DBT_PASSWORD": "s3cret",
+    assert dbt_env("postgresql://ntm:test_secret@db.example:6543/warehouse") == {
+        "DBT_HOST": "db.example", "DBT_PORT": "6543", "DBT_USER": "ntm", "DBT_PASSWORD": "test_secret",
         "DBT_DBNAME": "warehouse"}
 
 
