@@ -300,6 +300,24 @@ def cmd_audit(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_report(args: argparse.Namespace) -> int:
+    from ingest.pipeline import month_of
+    from ingest.report import ReportError, write_report
+
+    try:
+        month = month_of(args.month)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    output = Path(args.output or f"ban_tin_{args.unit}_{month:%Y-%m}.html")
+    try:
+        path = write_report(_url(args), month, args.unit, output)
+    except ReportError as exc:
+        print(f"ntm: {exc}", file=sys.stderr)
+        return EXIT_REJECTED
+    print(path)
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.demo import run_demo
 
@@ -366,6 +384,13 @@ def build_parser() -> argparse.ArgumentParser:
     a.add_argument("--month", help="YYYY-MM")
     a.add_argument("--unit", help="submitting unit code")
     a.set_defaults(func=cmd_audit)
+
+    rp = sub.add_parser("report", help="the monthly progress bulletin (HTML, charts) of a province or district",
+                        parents=[common])
+    rp.add_argument("--month", required=True, help="YYYY-MM")
+    rp.add_argument("--unit", required=True, help="province or district code")
+    rp.add_argument("-o", "--output", help="HTML file (default: ban_tin_<unit>_<month>.html)")
+    rp.set_defaults(func=cmd_report)
 
     d = sub.add_parser("demo", help="set up and run the pipeline end to end on sample data", parents=[common])
     d.add_argument("--province", default="27", help="province to generate (default: %(default)s, Bắc Ninh)")

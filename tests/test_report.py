@@ -1,0 +1,43 @@
+"""`ntm report`: figures in Vietnamese style, read from the marts, one self-contained page."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+
+from ingest import pipeline
+from ingest.cli import main, migrate_all
+from ingest.report import vn_number
+
+
+def test_vietnamese_number_style():
+    assert vn_number(892738) == "892.738"
+    assert vn_number(8.654, 2) == "8,65"
+    assert vn_number(1234.5, 1) == "1.234,5"
+    assert vn_number(None) == "–"
+
+
+def test_bulletin_states_the_marts_figures(fresh_database_url, tmp_path, monkeypatch, capsys):
+    from ingest.generate import generate
+
+    monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
+    url = fresh_database_url
+    migrate_all(url)
+    files = generate("27", [date(2023, 5, 1)], tmp_path / "gen", seed=4)
+    pipeline.ingest_paths([str(f) for f in files], url, build_docs=False)
+    assert pipeline.transform(url).success
+    out = tmp_path / "b.html"
+    assert main(["report", "--database-url", url, "--month", "2023-05", "--unit", "27", "-o", str(out)]) == 0
+    page = out.read_text(encoding="utf-8")
+    with psycopg.connect(url) as conn:
+        ntm, total, total_funding = conn.execute(
+            """SELECT p.communes_ntm, p.communes_total, f.total_ytd_mvnd FROM marts.mart_progress p
+               JOIN marts.mart_funding f USING (month, unit_code)
+               WHERE p.month = '2023-05-01' AND p.unit_code = '27'""").fetchone()
+    assert f"{vn_number(ntm)}/{vn_number(total)} xã đạt chuẩn NTM" in page
+    assert f"Tổng: {vn_number(total_funding)} triệu đồng" in page
+    assert "<script" not in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert page.count("<rect") >= 8  # one bar per district of Bắc Ninh
+    assert main(["report", "--database-url", url, "--month", "2023-09", "--unit", "27"]) == 1
+    assert "no figures" in capsys.readouterr().err
