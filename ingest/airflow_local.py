@@ -219,7 +219,7 @@ def start(settings: Settings, *, port: int | None = None, database: str = METADA
     return AirflowInfo(url, USERNAME, password)
 
 
-def stop(settings: Settings, timeout: float = 30) -> bool:
+def stop(settings: Settings, timeout: float = 15) -> bool:
     """Stop the local Airflow's process group (TERM, then KILL after `timeout`). False if not running."""
     path = _pgid_file(settings)
     if not path.exists():
