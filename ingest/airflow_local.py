@@ -20,7 +20,6 @@ import json
 import os
 import secrets
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -34,7 +33,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ingest.config import Settings, load_settings
-from ingest.localdb import resolve_url
+from ingest.localdb import free_port, resolve_url
 
 USERNAME = "admin"
 METADATA_DB = "airflow"
@@ -59,17 +58,6 @@ def home(settings: Settings) -> Path:
 
 def _airflow_bin() -> str:
     return str(Path(sys.executable).with_name("airflow"))
-
-
-def _free_port(start: int = 8080) -> int:
-    for port in range(start, start + 200):
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-            try:
-                s.bind(("127.0.0.1", port))
-                return port
-            except OSError:
-                continue
-    raise AirflowLocalError("no free TCP port for the Airflow API server")
 
 
 def _secret(path: Path, make) -> str:
@@ -194,7 +182,9 @@ def start(settings: Settings, *, port: int | None = None, database: str = METADA
     password = _password(settings)
     if is_running(settings) and (known := _api_port(settings)):
         return AirflowInfo(f"http://127.0.0.1:{known}", USERNAME, password)
-    port = port or _free_port()
+    port = port or free_port(8080)
+    if port is None:
+        raise AirflowLocalError("no free TCP port for the Airflow API server; pass --port")
     env = {**os.environ, **environment(settings, port, database, schedule)}
     migrate = subprocess.run([_airflow_bin(), "db", "migrate"], env=env, capture_output=True, text=True)
     (logs / "db-migrate.log").write_text(migrate.stdout + migrate.stderr)

@@ -33,7 +33,7 @@ class Cluster:
     port_file: Path
 
     @classmethod
-    def of(cls, settings: Settings) -> "Cluster":
+    def of(cls, settings: Settings) -> Cluster:
         base = settings.pg_dir
         return cls(base / "data", base / "run", base / "server.log", base / "port")
 
@@ -70,7 +70,8 @@ def _make_traversable(path: Path) -> None:
             parent.chmod(mode | 0o001)
 
 
-def _free_port(start: int = 54329) -> int:
+def free_port(start: int) -> int | None:
+    """The first TCP port from `start` that nobody listens on at 127.0.0.1 (None: none free)."""
     for port in range(start, start + 200):
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
             try:
@@ -78,7 +79,7 @@ def _free_port(start: int = 54329) -> int:
                 return port
             except OSError:
                 continue
-    raise LocalDbError("no free TCP port for the local PostgreSQL; set NTM_PG_PORT")
+    return None
 
 
 def _port(cluster: Cluster) -> int | None:
@@ -126,7 +127,9 @@ def start(settings: Settings) -> str:
         return url(settings)
     if _is_root():
         _make_traversable(cluster.data_dir.parent)
-    port = settings.pg_port or _free_port()
+    port = settings.pg_port or free_port(54329)
+    if port is None:
+        raise LocalDbError("no free TCP port for the local PostgreSQL; set NTM_PG_PORT")
     cluster.port_file.write_text(str(port))
     opts = (
         f"-p {port} -k {cluster.run_dir} -c listen_addresses=localhost "

@@ -59,7 +59,7 @@ def test_same_month_twice_at_once_is_serialised_and_equals_one_run(server_url, i
             migrate_all(url)
         procs = [ntm(concurrent, "run", "--month", m, env=env) for m in ("2023-05", "2023-05", "2023-04")]
         results = [p.communicate(timeout=900) for p in procs]
-        for p, (out, err) in zip(procs, results, strict=True):
+        for p, (_out, err) in zip(procs, results, strict=True):
             assert p.returncode == 0, err[-3000:]
         with psycopg.connect(concurrent) as conn:
             per_status = dict(conn.execute(
