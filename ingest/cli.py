@@ -394,7 +394,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     d = sub.add_parser("demo", help="set up and run the pipeline end to end on sample data", parents=[common])
     d.add_argument("--province", default="27", help="province to generate (default: %(default)s, Bắc Ninh)")
-    d.add_argument("--months", default="2023-01..2023-05", help="months to run (default: %(default)s)")
+    d.add_argument("--months", default="2023-03..2023-05", help="months to run (default: %(default)s)")
     d.set_defaults(func=cmd_demo)
     return p
 
