@@ -1,6 +1,6 @@
 # The two commands: `make demo` (set up, run the pipeline end to end on sample data) and
 # `make test` (the whole test suite). Both work on a fresh clone and are safe to re-run.
-.PHONY: setup demo test test-fast bench airflow airflow-stop docs lint db-stop clean
+.PHONY: setup demo test test-fast bench bench-airflow airflow airflow-stop docs lint db-stop clean
 
 NTM := .venv/bin/ntm
 PYTEST := .venv/bin/pytest
@@ -20,6 +20,9 @@ test-fast: setup
 bench: setup
 	.venv/bin/python -m benchmarks.validation_overhead
 	.venv/bin/python -m benchmarks.ingest_national
+
+bench-airflow: setup
+	.venv/bin/python -m benchmarks.airflow_national
 
 airflow: setup
 	.venv/bin/python -m ingest.airflow_local start

@@ -1,0 +1,63 @@
+"""Benchmark: a national month through the real Airflow scheduler vs the same month by `ntm run`.
+
+    make bench-airflow     # or: .venv/bin/python -m benchmarks.airflow_national [--province all]
+
+Generates every district's submission for one month, starts the local Airflow (api-server,
+scheduler, dag-processor, triggerer), triggers `ntm_monthly` through the REST API and waits for
+it; then runs the same month with `ntm run` (the same functions, no Airflow) on a second fresh
+database. Prints both times and the share of the Airflow run that is Airflow's own overhead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+from pathlib import Path
+
+from ingest import localdb, pipeline
+from ingest.cli import migrate_all
+from ingest.config import load_settings
+from tests.airflow_harness import local_airflow
+from tests.conftest import create_database, drop_database
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--month", default="2024-03")
+    ap.add_argument("--province", default="all")
+    args = ap.parse_args()
+    from ingest.generate import generate
+
+    month = pipeline.month_of(args.month)
+    server = localdb.resolve_url(load_settings())
+    with tempfile.TemporaryDirectory() as tmp:
+        inbox = Path(tmp) / "inbox"
+        files = generate(args.province, [month], inbox, seed=1)
+        print(f"{len(files)} submissions for {month:%Y-%m}")
+        warehouse, direct = create_database(server), create_database(server)
+        try:
+            migrate_all(warehouse)
+            migrate_all(direct)
+            with local_airflow(Path(tmp) / "state", warehouse, inbox, server) as af:
+                af.client.wait_for_dag("ntm_monthly")
+                af.client.unpause("ntm_monthly")
+                t0 = time.perf_counter()
+                run_id = af.client.trigger("ntm_monthly", {"month": f"{month:%Y-%m}"})
+                run = af.client.wait_run("ntm_monthly", run_id, timeout=3600)
+                t_airflow = time.perf_counter() - t0
+                assert run["state"] == "success", af.client.task_states("ntm_monthly", run_id)
+            t0 = time.perf_counter()
+            summary = pipeline.run_month(month, str(inbox), direct, build_docs=True)
+            t_direct = time.perf_counter() - t0
+        finally:
+            drop_database(server, warehouse)
+            drop_database(server, direct)
+    print(f"through Airflow (trigger -> success): {t_airflow:.0f} s")
+    print(f"ntm run, same month, no Airflow:      {t_direct:.0f} s ({summary['accepted']} accepted)")
+    print(f"Airflow overhead: {t_airflow - t_direct:.0f} s = {100 * (t_airflow - t_direct) / t_airflow:.0f}% "
+          "of the Airflow run")
+
+
+if __name__ == "__main__":
+    main()
