@@ -106,20 +106,10 @@ def outcome_summary(outcomes: list[Any]) -> dict[str, Any]:
 
 
 def late_loaded_months(url: str) -> list[str]:
-    """Months with a submission accepted outside any pipeline run (`ntm ingest`, a resubmission)
-    since the last successful rebuild started: their marts are stale until the next build."""
-    import psycopg
+    """Months loaded outside any pipeline run since the last successful rebuild (see ingest.pipeline)."""
+    from ingest.pipeline import late_loaded_months as months
 
-    with psycopg.connect(url) as conn:
-        rows = conn.execute(
-            """SELECT DISTINCT to_char(s.period, 'YYYY-MM') FROM audit.submission s
-               WHERE s.status = 'accepted' AND s.pipeline_run_id IS NULL AND s.period IS NOT NULL
-                 AND s.loaded_at > COALESCE((SELECT max(started_at) FROM audit.pipeline_run
-                                             WHERE dag_id = %s AND state = 'success'), '-infinity')
-               ORDER BY 1""",
-            (REBUILD_DAG_ID,),
-        ).fetchall()
-    return [r[0] for r in rows]
+    return months(url, REBUILD_DAG_ID)
 
 
 def run_dbt_build() -> dict[str, Any]:

@@ -352,6 +352,13 @@ def finish_run(url: str, run_id: int, state: str, detail: dict | None = None) ->
         store.finish_pipeline_run(conn, run_id, state, detail)
 
 
+def late_loaded_months(url: str, rebuild_dag_id: str) -> list[str]:
+    """Months with a submission accepted outside any pipeline run (`ntm ingest`, a resubmission)
+    since the last successful rebuild started: their marts are stale until the next build."""
+    with psycopg.connect(url) as conn:
+        return store.late_loaded_months(conn, rebuild_dag_id)
+
+
 def transform(url: str, full_refresh: bool = False, select: list[str] | None = None,
               progress: Progress | None = None):
     """`dbt build`, serialised across processes (two builds would rebuild the same tables)."""

@@ -237,3 +237,15 @@ def finish_pipeline_run(conn: psycopg.Connection, run_id: int, state: str, detai
            WHERE run_id = %s""",
         (state, json.dumps(detail, default=str) if detail else None, run_id),
     )
+
+
+def late_loaded_months(conn: psycopg.Connection, rebuild_dag_id: str) -> list[str]:
+    rows = conn.execute(
+        """SELECT DISTINCT to_char(s.period, 'YYYY-MM') FROM audit.submission s
+           WHERE s.status = 'accepted' AND s.pipeline_run_id IS NULL AND s.period IS NOT NULL
+             AND s.loaded_at > COALESCE((SELECT max(started_at) FROM audit.pipeline_run
+                                         WHERE dag_id = %s AND state = 'success'), '-infinity')
+           ORDER BY 1""",
+        (rebuild_dag_id,),
+    ).fetchall()
+    return [r[0] for r in rows]
