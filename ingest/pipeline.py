@@ -361,13 +361,29 @@ def late_loaded_months(url: str, rebuild_dag_id: str) -> list[str]:
 
 def transform(url: str, full_refresh: bool = False, select: list[str] | None = None,
               progress: Progress | None = None):
-    """`dbt build`, serialised across processes (two builds would rebuild the same tables)."""
+    """`dbt build` into `marts_build` (a copy of `marts`), published in one transaction only when
+    the whole build and its tests succeeded: a failed or killed build leaves `marts` exactly as it
+    was. Serialised across processes (two builds would rebuild the same tables)."""
+    import os
+
     from ingest.transform import build
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (TRANSFORM_LOCK,))
         try:
-            return build(url, select=select, full_refresh=full_refresh, progress=progress)
+            conn.execute("SELECT meta.prepare_marts_build()")
+            saved = os.environ.get("NTM_MARTS_SCHEMA")
+            os.environ["NTM_MARTS_SCHEMA"] = "marts_build"
+            try:
+                result = build(url, select=select, full_refresh=full_refresh, progress=progress)
+            finally:
+                if saved is None:
+                    os.environ.pop("NTM_MARTS_SCHEMA", None)
+                else:
+                    os.environ["NTM_MARTS_SCHEMA"] = saved
+            if result.success:
+                conn.execute("SELECT meta.publish_marts_build()")
+            return result
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (TRANSFORM_LOCK,))
 
