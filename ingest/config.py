@@ -18,6 +18,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -77,3 +79,19 @@ def load_settings() -> Settings:
         notify_url=os.environ.get("NTM_NOTIFY_URL") or None,
         smtp_to=os.environ.get("NTM_SMTP_TO") or None,
     )
+
+
+@contextmanager
+def environment(values: dict[str, str]) -> Iterator[None]:
+    """Set environment variables for the duration of a block (for in-process dbt and Airflow),
+    restoring what was there before."""
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, old in saved.items():
+            if old is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = old

@@ -20,7 +20,7 @@ import psycopg
 
 from ingest import store
 from ingest.archive import archive
-from ingest.config import Settings, load_settings
+from ingest.config import Settings, environment, load_settings
 from ingest.findings import Finding
 
 MONTH_LOCK_BASE = 7_462_000_000  # advisory lock per month: one pipeline run per month at a time
@@ -364,23 +364,14 @@ def transform(url: str, full_refresh: bool = False, select: list[str] | None = N
     """`dbt build` into `marts_build` (a copy of `marts`), published in one transaction only when
     the whole build and its tests succeeded: a failed or killed build leaves `marts` exactly as it
     was. Serialised across processes (two builds would rebuild the same tables)."""
-    import os
-
     from ingest.transform import build
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (TRANSFORM_LOCK,))
         try:
             conn.execute("SELECT meta.prepare_marts_build()")
-            saved = os.environ.get("NTM_MARTS_SCHEMA")
-            os.environ["NTM_MARTS_SCHEMA"] = "marts_build"
-            try:
+            with environment({"NTM_MARTS_SCHEMA": "marts_build"}):
                 result = build(url, select=select, full_refresh=full_refresh, progress=progress)
-            finally:
-                if saved is None:
-                    os.environ.pop("NTM_MARTS_SCHEMA", None)
-                else:
-                    os.environ["NTM_MARTS_SCHEMA"] = saved
             if result.success:
                 conn.execute("SELECT meta.publish_marts_build()")
             return result

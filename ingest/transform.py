@@ -12,15 +12,14 @@ import os
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
 
-from ingest.config import load_settings
+from ingest.config import environment, load_settings
 
 Progress = Callable[[str], None]
 
@@ -67,20 +66,6 @@ def project_dir() -> Path:
     return load_settings().dbt_project_dir
 
 
-@contextmanager
-def _environment(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
 def _node_line(event: Any) -> str | None:
     """One line for a finished node (model, test, seed, snapshot, unit test), else None."""
     if event.info.name != "NodeFinished":
@@ -105,7 +90,7 @@ def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, 
         callbacks.append(on_event)
     full_args = [*args, "--project-dir", str(directory), "--profiles-dir", str(directory),
                  "--quiet", "--log-path", str(directory / "logs"), "--target-path", str(directory / "target")]
-    with _DBT_LOCK, _environment(dbt_env(url)):
+    with _DBT_LOCK, environment(dbt_env(url)):
         t0 = time.perf_counter()
         result = dbtRunner(callbacks=callbacks).invoke(full_args)
         return result, time.perf_counter() - t0

@@ -5,7 +5,6 @@ database, driven through the REST API (`POST /auth/token`, then `/api/v2/...`)."
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.error
 import urllib.request
@@ -19,26 +18,11 @@ from typing import Any
 import psycopg
 
 from ingest import airflow_local
-from ingest.config import load_settings
+from ingest.config import environment, load_settings
 
 TERMINAL = {"success", "failed"}
 
 
-@contextmanager
-def _env(values: dict[str, str]) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, old in saved.items():
-            if old is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = old
-
-
-@dataclass
 class AirflowClient:
     url: str
     username: str
@@ -161,7 +145,7 @@ def local_airflow(state_dir: Path, database_url: str, inbox: Path, server_url: s
     env = {"NTM_STATE_DIR": str(state_dir), "NTM_DATABASE_URL": database_url, "NTM_INBOX": str(inbox),
            "NTM_NOTIFY_URL": "", "NTM_SMTP_TO": "",
            "NTM_TASK_RETRIES": "0"}  # a failing task fails the test now, not after backoff
-    with _env(env):
+    with environment(env):
         settings = load_settings()
         try:
             info = airflow_local.start(settings, database=metadata_db, schedule=schedule)
