@@ -23,6 +23,7 @@ from ingest.config import environment, load_settings
 TERMINAL = {"success", "failed"}
 
 
+@dataclass
 class AirflowClient:
     url: str
     username: str
