@@ -64,6 +64,13 @@ def _url(args: argparse.Namespace) -> str:
         raise UsageError(str(exc)) from exc
 
 
+def _ready_url(args: argparse.Namespace) -> str:
+    """The database URL, with the schemas migrated (idempotent: a no-op when up to date)."""
+    url = _url(args)
+    migrate_all(url)
+    return url
+
+
 def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None]]:
     """A progress bar on a terminal (stderr); nothing otherwise. Returns (advance, close)."""
     if total < 2 or not sys.stderr.isatty():
@@ -174,7 +181,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
         paths = [str(p) for p in expand_paths(args.paths)]
     except FileNotFoundError as exc:
         raise UsageError(str(exc)) from exc
-    url = _url(args)
+    url = _ready_url(args)
     advance, close = _progress(len(paths), "validating")
     try:
         results = ingest_paths(paths, url, build_docs=not args.no_docs, progress=advance)
@@ -199,7 +206,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 def cmd_transform(args: argparse.Namespace) -> int:
     from ingest.pipeline import transform
 
-    url = _url(args)
+    url = _ready_url(args)
     console = _console()
     result = transform(url, full_refresh=args.full_refresh, select=args.select or None,
                        progress=None if args.json else (lambda line: console.print(line, markup=False)))
@@ -210,6 +217,12 @@ def cmd_transform(args: argparse.Namespace) -> int:
                       + ", ".join(f"{k} {v}" for k, v in result.counts.items()))
         for failure in result.failures:
             console.print(f"  [red]{failure}[/red]")
+    if result.success and not args.no_docs:
+        from ingest.transform import docs_generate
+
+        target = docs_generate(url)
+        if not args.json:
+            console.print(f"dbt docs: {target / 'index.html'}")
     return EXIT_OK if result.success else EXIT_REJECTED
 
 
@@ -220,7 +233,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         month = month_of(args.month)
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
-    url = _url(args)
+    url = _ready_url(args)
     console = _console()
     summary = run_month(month, args.inbox, url,
                         progress=None if args.json else (lambda m: console.print(m, markup=False)))
@@ -367,6 +380,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr = sub.add_parser("transform", help="run the dbt build (models and tests)", parents=[common])
     tr.add_argument("--select", nargs="*", help="dbt selection (default: everything)")
     tr.add_argument("--full-refresh", action="store_true", help="rebuild incremental models from scratch")
+    tr.add_argument("--no-docs", action="store_true", help="skip `dbt docs generate` after a successful build")
     tr.set_defaults(func=cmd_transform)
 
     r = sub.add_parser("run", help="the whole monthly pipeline for one month, as the DAG runs it",
