@@ -53,16 +53,16 @@ class TestLateResubmission:
     Airflow (scheduling on, ntm_monthly left paused) and warehouse."""
 
     def test_a_late_load_triggers_the_rebuild_through_the_raw_assets(self, server_url: str, tmp_path: Path) -> None:
+        from ingest.config import environment
         from ingest.generate import generate
         from ingest.pipeline import ingest_paths, transform
-        from tests.airflow_harness import _env
 
         url = create_database(server_url, prefix="ntm_e2e")
         state = tmp_path / "state"
         try:
             migrate_all(url)
             paths = generate(PROVINCE, [LATE_MONTH], tmp_path / "inbox", seed=5)
-            with _env({"NTM_STATE_DIR": str(state)}):
+            with environment({"NTM_STATE_DIR": str(state)}):
                 assert {o.status for o in ingest_paths([str(p) for p in paths], url, build_docs=False)} == {"accepted"}
                 assert transform(url).success
                 correction = with_version(paths[0], 2, tmp_path / paths[0].name.replace("_v1", "_v2"))
