@@ -1,6 +1,6 @@
 # The two commands: `make demo` (set up, run the pipeline end to end on sample data) and
 # `make test` (the whole test suite). Both work on a fresh clone and are safe to re-run.
-.PHONY: setup demo test test-fast bench bench-airflow airflow airflow-stop docs lint db-stop clean
+.PHONY: setup demo test test-fast bench bench-airflow bench-warehouse airflow airflow-stop docs lint db-stop clean
 
 NTM := .venv/bin/ntm
 PYTEST := .venv/bin/pytest
@@ -23,6 +23,9 @@ bench: setup
 
 bench-airflow: setup
 	.venv/bin/python -m benchmarks.airflow_national
+
+bench-warehouse: setup
+	.venv/bin/python -m benchmarks.warehouse_national
 
 airflow: setup
 	.venv/bin/python -m ingest.airflow_local start

@@ -93,7 +93,7 @@ def outcome_summary(outcomes: list[Any]) -> dict[str, Any]:
     def short(o: Any) -> dict[str, Any]:
         errors = [f for f in o.findings if f.get("severity") == "error"] or o.findings
         return {"submission_id": o.submission_id, "file_name": o.file_name, "status": o.status,
-                "unit": o.submitting_unit_code, "reason": o.reason,
+                "unit": o.submitting_unit_code or getattr(o, "unit_hint", None), "reason": o.reason,
                 "findings": [f.get("message_en") for f in errors[:3]]}
 
     return {
@@ -131,6 +131,8 @@ def cosmos_dbt_group(group_id: str = "dbt"):
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import LoadMode
 
+    from ingest.transform import dbt_vars  # the configuration's dbt vars (NTM_PROVINCES), as `ntm transform`
+
     project = PROJECT_ROOT / "dbt_project"
     dbt_bin = Path(os.environ.get("NTM_DBT_EXECUTABLE") or Path(sys.executable).with_name("dbt"))
     return DbtTaskGroup(
@@ -142,6 +144,6 @@ def cosmos_dbt_group(group_id: str = "dbt"):
         # emit_datasets=False: with a Unix-socket host cosmos fails after dbt succeeds (stack-facts.md);
         # the marts Assets are emitted by the task after the group instead.
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, emit_datasets=False),
-        operator_args={"install_deps": False},
+        operator_args={"install_deps": False, "vars": dbt_vars()},
         default_args={"retries": 1},
     )

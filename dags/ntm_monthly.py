@@ -6,6 +6,11 @@ timetable has an explicit monthly data interval `[5th of M, 5th of M+1)`, and th
 month M. Trigger a chosen month by hand with conf `{"month": "YYYY-MM"}`; backfill a range with
 `airflow backfill create --dag-id ntm_monthly --from-date 2023-01-01 --to-date 2023-03-31`.
 
+History loaded from archives: trigger with conf `{"month": "2019-03", "backfill": true}`, or run an
+Airflow backfill (its runs are backfills by their run type): the files are marked `is_backfill` and
+coverage judges their timeliness by the date each unit declared in `thong_tin`, not by the day
+they arrived.
+
 discover → receive (mapped over batches of files) → validate (mapped) → load → dbt → mart checks →
 coverage → notify. A bad file is rejected with findings (recorded in `audit.finding`) and never
 stops the others. Every step calls `ingest.pipeline` and is idempotent, keyed by file hash and month.
@@ -59,7 +64,10 @@ LATE_AFTER = timedelta(hours=int(os.environ.get("NTM_DEADLINE_HOURS", "6")))
     tags=["ntm", "monthly", "ingest", "dbt"],
     doc_md=__doc__,
     params={"month": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                           description="Month to process (YYYY-MM); empty = the run's data interval")},
+                           description="Month to process (YYYY-MM); empty = the run's data interval"),
+            "backfill": Param(False, type="boolean",
+                              description="History loaded from archives: timeliness judged by the date each "
+                                          "unit declared (Airflow backfill runs count as backfill anyway)")},
     deadline=DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
         interval=LATE_AFTER,
@@ -68,14 +76,15 @@ LATE_AFTER = timedelta(hours=int(os.environ.get("NTM_DEADLINE_HOURS", "6")))
     ),
 )
 def ntm_monthly() -> None:
-    @task(doc_md="Resolve the month and open a row in `audit.pipeline_run`.")
+    @task(doc_md="Resolve the month and whether it is a backfill, and open a row in `audit.pipeline_run`.")
     def begin(params: dict | None = None, data_interval_start: datetime | None = None,
               dag_run: Any = None) -> dict[str, Any]:
-        from ingest.pipeline import start_run
+        from ingest.pipeline import is_backfill_run, start_run
 
         month = month_of_run((params or {}).get("month"), data_interval_start)
+        backfill = is_backfill_run((params or {}).get("backfill"), getattr(dag_run, "run_type", None))
         run_id = start_run(database_url(), MONTHLY_DAG_ID, month, getattr(dag_run, "run_id", None))
-        return {"month": month.isoformat(), "run_id": run_id}
+        return {"month": month.isoformat(), "run_id": run_id, "backfill": backfill}
 
     @task(doc_md="List the month's files in `<inbox>/<YYYY-MM>/` and split them into batches.")
     def discover(run: dict[str, Any]) -> list[list[str]]:
@@ -92,7 +101,7 @@ def ntm_monthly() -> None:
     def receive(batch: list[str], run: dict[str, Any]) -> list[int]:
         from ingest.pipeline import receive as receive_files
 
-        return receive_files(batch, database_url(), run["run_id"])
+        return receive_files(batch, database_url(), run["run_id"], backfill=run.get("backfill", False))
 
     @task(doc_md="Read and validate a batch (reader checks, Great Expectations); rejections are recorded.")
     def validate(submission_ids: list[int]) -> dict[str, int]:
@@ -134,7 +143,8 @@ def ntm_monthly() -> None:
         failed = [f.message_en for f in checks.findings if f.severity == "error"]
         return {"success": bool(checks.success), "failed": failed[:20]}
 
-    @task(doc_md="Coverage of the month: districts accepted, rejected, missing, late.")
+    @task(doc_md="Coverage of the month: units on time, late, rejected, missing; version in force, "
+                 "declared date, backfill flag.")
     def coverage(run: dict[str, Any]) -> dict[str, Any]:
         from datetime import date
 
@@ -151,7 +161,7 @@ def ntm_monthly() -> None:
         from ingest.pipeline import finish_run
 
         summary = {
-            "run_id": run["run_id"], "month": run["month"][:7], **loaded,
+            "run_id": run["run_id"], "month": run["month"][:7], "backfill": run.get("backfill", False), **loaded,
             "dbt_success": True if dbt is None else dbt["success"],
             "mart_checks_success": checks["success"], "mart_check_failures": checks["failed"],
             "coverage": cov,

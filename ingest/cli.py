@@ -116,17 +116,13 @@ def cmd_db(args: argparse.Namespace) -> int:
 
 
 def migrate_all(url: str) -> list[str]:
-    """Migrations, then the administrative reference lists when absent."""
-    import psycopg
-
+    """Migrations, then the administrative reference lists when absent or outdated."""
     from ingest import db
-    from ingest.admin_units import load_reference_table
+    from ingest.admin_units import ensure_reference_table
 
     applied = db.migrate(url)
-    with psycopg.connect(url) as conn:
-        empty = conn.execute("SELECT NOT EXISTS (SELECT 1 FROM ref.admin_unit)").fetchone()[0]
-    if empty:
-        rows = load_reference_table(url)
+    rows = ensure_reference_table(url)  # when empty or built from another package version; keeps imports
+    if rows is not None:
         applied.append(f"ref.admin_unit ({rows} units)")
     return applied
 
@@ -134,7 +130,13 @@ def migrate_all(url: str) -> list[str]:
 def cmd_template(args: argparse.Namespace) -> int:
     from ingest.template import write_template
 
-    print(write_template(Path(args.output)))
+    if (args.unit is None) != (args.month is None):
+        raise UsageError("give --unit and --month together (or neither, for the blank workbook)")
+    month = _months(args.month)[0] if args.month else None
+    try:
+        print(write_template(Path(args.output), args.unit, month))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
     return EXIT_OK
 
 
@@ -184,7 +186,8 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     url = _ready_url(args)
     advance, close = _progress(len(paths), "validating")
     try:
-        results = ingest_paths(paths, url, build_docs=not args.no_docs, progress=advance)
+        results = ingest_paths(paths, url, build_docs=not args.no_docs, progress=advance,
+                               backfill=args.backfill)
     finally:
         close()
     bad = [o for o in results if o.status in ("rejected", "stale")]
@@ -197,7 +200,9 @@ def cmd_ingest(args: argparse.Namespace) -> int:
             if o.status in ("rejected", "stale"):
                 _print_findings(console, [f for f in o.findings if f["severity"] == "error"] or o.findings)
         console.print(f"{len(results)} file(s): {sum(o.status == 'accepted' for o in results)} accepted, "
-                      f"{len(bad)} rejected, {sum(o.status == 'duplicate' for o in results)} duplicate")
+                      f"{len(bad)} rejected, {sum(o.status == 'duplicate' for o in results)} duplicate"
+                      + ("; received as backfill: timeliness judged by the date each unit declared"
+                         if args.backfill else ""))
         if bad:
             console.print("Rejected files are archived; fix them and send the next version (see findings).")
     return EXIT_REJECTED if bad else EXIT_OK
@@ -235,7 +240,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     url = _ready_url(args)
     console = _console()
-    summary = run_month(month, args.inbox, url,
+    summary = run_month(month, args.inbox, url, backfill=args.backfill,
                         progress=None if args.json else (lambda m: console.print(m, markup=False)))
     if args.json:
         _emit_json(summary)
@@ -246,28 +251,35 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _print_run_summary(console, summary: dict) -> None:
-    from ingest.coverage import summarise
+    from ingest.coverage import coverage_line, summarise
 
     cov = summarise(summary["coverage"])
-    console.print(f"month {summary['month']}: {summary['files']} file(s), {summary['accepted']} accepted, "
+    console.print(f"month {summary['month']}{' (backfill)' if summary.get('backfill') else ''}: "
+                  f"{summary['files']} file(s), {summary['accepted']} accepted, "
                   f"{len(summary['rejected'])} rejected, {summary['duplicates']} duplicate; "
                   f"dbt {'ok' if summary['dbt_success'] else 'FAILED'}, mart checks "
                   f"{'ok' if summary['mart_checks_success'] else 'FAILED'} ({summary['seconds']} s)")
-    console.print(f"coverage: {cov['expected']} expected, {cov.get('accepted', 0)} accepted, "
-                  f"{cov.get('late', 0)} late, {cov.get('rejected', 0)} rejected, {cov.get('missing', 0)} missing")
+    console.print(f"coverage {summary['month']}: {coverage_line(cov)}", markup=False)
     for r in summary["rejected"]:
-        console.print(f"  rejected: {r['file_name']} (unit {r['submitting_unit_code']})", markup=False)
+        unit = r["submitting_unit_code"] or (f"{r['unit_hint']}, from the file name" if r.get("unit_hint") else "?")
+        console.print(f"  rejected: {r['file_name']} (unit {unit})", markup=False)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
     import psycopg
 
-    from ingest.coverage import coverage, summarise
+    from ingest.coverage import coverage, coverage_line, summarise
     from ingest.pipeline import month_of
 
+    vn_time = ZoneInfo("Asia/Ho_Chi_Minh")  # the deadline is a day in Vietnam
     url = _url(args)
     if args.month:
-        months = [month_of(args.month)]
+        try:
+            months = [month_of(args.month)]
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
     else:
         with psycopg.connect(url) as conn:
             latest = conn.execute("SELECT max(month) FROM marts.mart_submission_coverage").fetchone()[0]
@@ -281,19 +293,30 @@ def cmd_status(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.table import Table
 
-    table = Table(title=f"Submission coverage {months[0]:%Y-%m}")
-    for col in ("province", "district", "status", "version", "received at"):
+    deadline = rows[0]["deadline"] if rows else None
+    table = Table(title=f"Submission coverage {months[0]:%Y-%m}"
+                  + (f" (on time: received by {deadline:%d/%m/%Y}, Vietnam time)" if deadline else ""))
+    for col in ("province", "district", "status", "in force", "latest", "submitted on", "received at (VN)",
+                "backfill"):
         table.add_column(col)
     style = {"accepted": "green", "late": "yellow", "rejected": "red", "missing": "red"}
     for r in rows:
+        label = "on time" if r["status"] == "accepted" else r["status"]
         table.add_row(r["province_code"], r["district_code"],
-                      f"[{style.get(r['status'], '')}]{r['status']}[/]",
-                      str(r["latest_version"] or ""), str(r["received_at"] or ""))
+                      f"[{style.get(r['status'], '')}]{label}[/]",
+                      f"v{r['version_in_force']}" if r["version_in_force"] else "",
+                      f"v{r['latest_version']}" if r["latest_version"] else "",
+                      f"{r['submitted_on']:%d/%m/%Y}" if r["submitted_on"] else "",
+                      f"{r['received_at'].astimezone(vn_time):%Y-%m-%d %H:%M}" if r["received_at"] else "",
+                      "yes" if r["is_backfill"] else "")
     console = _console()
+    if not console.is_terminal:
+        console.width = max(console.width, 132)  # a file or a pipe: room for every column
     console.print(table)
-    s = summarise(rows)
-    console.print(f"{s['expected']} expected: {s.get('accepted', 0)} accepted, {s.get('late', 0)} late, "
-                  f"{s.get('rejected', 0)} rejected, {s.get('missing', 0)} missing")
+    console.print(coverage_line(summarise(rows)), markup=False)
+    if any(r["is_backfill"] for r in rows):
+        console.print("backfill: history loaded from archives is judged by the date the unit declared "
+                      "(submitted on), not by when it was received", markup=False)
     return EXIT_OK
 
 
@@ -331,6 +354,52 @@ def cmd_report(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    from ingest.admin_units import UnitListError, import_units
+    from ingest.config import load_settings
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise UsageError(f"no such file: {path}")
+    url = _ready_url(args)
+    try:
+        summary = import_units(url, path, replace_earlier=args.replace,
+                               max_bytes=load_settings().max_file_bytes)
+    except UnitListError as exc:
+        if args.json:
+            _emit_json({"file": str(path), "imported": False, "errors": [p.as_dict() for p in exc.problems]})
+        else:
+            print(f"{path}: {len(exc.problems)} error(s); nothing imported", file=sys.stderr)
+            for problem in exc.problems[:50]:
+                print(f"  {problem}", file=sys.stderr)
+            if len(exc.problems) > 50:
+                print(f"  … and {len(exc.problems) - 50} more", file=sys.stderr)
+        return EXIT_REJECTED
+    if args.json:
+        _emit_json(summary.as_dict())
+        return EXIT_OK
+
+    def levels(counts: dict[str, int]) -> str:
+        return ", ".join(f"{level} {n}" for level, n in counts.items()) or "none"
+
+    print(f"{path}: {summary.rows} unit(s) imported ({levels(summary.imported)})"
+          + (" - identical to the earlier import, nothing changed" if summary.unchanged else "")
+          + (" after dropping earlier imports" if summary.replaced else ""))
+    print(f"  historical units of their own (ended before 2025-06-30): {levels(summary.historical)}")
+    print(f"  built-in units whose validity start this file set: {levels(summary.starts_set)}"
+          f" ({summary.starts_set_total} in all imports)")
+    if summary.differs_from_snapshot:
+        print(f"  warning: {len(summary.differs_from_snapshot)} unit(s) still in force on 2025-06-30 are named or "
+              "typed differently from the built-in list (its names are kept; give such a row a last day in "
+              "force to keep it as a unit of its own):")
+        for d in summary.differs_from_snapshot[:10]:
+            print(f"    line {d['line']}: {d['code']} {d['imported']} / built-in {d['built_in']}")
+    if summary.ignored_columns:
+        print(f"  ignored columns: {', '.join(summary.ignored_columns)}")
+    print(f"  {summary.imported_total} imported row(s) in the database; done in {summary.seconds:.1f} s")
+    return EXIT_OK
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from ingest.demo import run_demo
 
@@ -360,6 +429,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     t = sub.add_parser("template", help="write the blank submission workbook for districts", parents=[common])
     t.add_argument("-o", "--output", default="ntm_template.xlsx", help="file to write (default: %(default)s)")
+    t.add_argument("--unit", help="the submitting unit's code: its codes are filled in and the commune "
+                                  "dropdowns list its xã only")
+    t.add_argument("--month", help="YYYY-MM, the reporting month of the unit's template (with --unit)")
     t.set_defaults(func=cmd_template)
 
     g = sub.add_parser("generate", help="write realistic synthetic submissions", parents=[common])
@@ -375,6 +447,9 @@ def build_parser() -> argparse.ArgumentParser:
     i = sub.add_parser("ingest", help="receive submissions: archive, read, validate, load", parents=[common])
     i.add_argument("paths", nargs="+", help="workbooks, zips of CSVs, CSV folders, or folders of these")
     i.add_argument("--no-docs", action="store_true", help="skip building Data Docs pages (faster)")
+    i.add_argument("--backfill", action="store_true",
+                   help="history loaded from archives: timeliness is judged by the date each unit declared "
+                        "(submitted_on in thong_tin), not by when the file arrives")
     i.set_defaults(func=cmd_ingest)
 
     tr = sub.add_parser("transform", help="run the dbt build (models and tests)", parents=[common])
@@ -387,6 +462,8 @@ def build_parser() -> argparse.ArgumentParser:
                        parents=[common])
     r.add_argument("--month", required=True, help="reporting month YYYY-MM")
     r.add_argument("--inbox", default=None, help="inbox folder or URL (default: $NTM_INBOX); files under <inbox>/YYYY-MM/")
+    r.add_argument("--backfill", action="store_true",
+                   help="the month is history loaded from archives: timeliness judged by the declared date")
     r.set_defaults(func=cmd_run)
 
     s = sub.add_parser("status", help="submission coverage of a month", parents=[common])
@@ -405,6 +482,23 @@ def build_parser() -> argparse.ArgumentParser:
     rp.add_argument("--unit", required=True, help="province or district code")
     rp.add_argument("-o", "--output", help="HTML file (default: ban_tin_<unit>_<month>.html)")
     rp.set_defaults(func=cmd_report)
+
+    ref = sub.add_parser("reference", help="administrative reference data (unit lists of earlier years)")
+    ref_sub = ref.add_subparsers(dest="reference_command", required=True, metavar="SUBCOMMAND")
+    from ingest.admin_units import FILE_FORMAT
+
+    iu = ref_sub.add_parser(
+        "import-units", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,
+        help="import an official list of administrative units of earlier years",
+        description="Import an official list of administrative units of earlier years (as the General "
+                    "Statistics Office publishes it), so that history naming units merged away before the "
+                    "2025-06-30 list can be loaded.\n\n" + FILE_FORMAT,
+        epilog="Example: docs/examples/admin_units_2017_example.csv. Exit status: 0 imported, 1 the file has "
+               "errors (each named by line, column and value; nothing imported), 2 usage error.")
+    iu.add_argument("file", metavar="FILE", help="the CSV file")
+    iu.add_argument("--replace", action="store_true",
+                    help="drop every earlier import first (to correct an earlier import)")
+    iu.set_defaults(func=cmd_reference)
 
     d = sub.add_parser("demo", help="set up and run the pipeline end to end on sample data", parents=[common])
     d.add_argument("--province", default="27", help="province to generate (default: %(default)s, Bắc Ninh)")

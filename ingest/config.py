@@ -13,6 +13,7 @@
 | NTM_MAX_ROWS | 200000 | most rows per sheet |
 | NTM_NOTIFY_URL | (off) | webhook for coverage alerts |
 | NTM_SMTP_TO | (off) | e-mail address for coverage alerts (uses Airflow's SMTP settings) |
+| NTM_PROVINCES | (provinces that sent anything) | the deployment's provinces, whose units coverage expects: GSO codes, comma-separated (`27` or `24,27`), or `all` for the whole country |
 """
 
 from __future__ import annotations
@@ -46,6 +47,8 @@ class Settings:
     max_zip_ratio: int
     notify_url: str | None
     smtp_to: str | None
+    # None: the provinces that sent anything; ("all",): the whole country; else GSO codes
+    provinces: tuple[str, ...] | None = None
 
     @property
     def dbt_project_dir(self) -> Path:
@@ -58,6 +61,26 @@ class Settings:
     @property
     def pg_dir(self) -> Path:
         return self.state_dir / "pg"
+
+
+def parse_provinces(value: str | None) -> tuple[str, ...] | None:
+    """`NTM_PROVINCES`: unset or blank → None (the provinces that sent anything); `all` → ("all",);
+    else comma-separated GSO province codes, zero-padded to two digits (`1,27` → ("01", "27"))."""
+    text = (value or "").strip()
+    if not text:
+        return None
+    if text.lower() == "all":
+        return ("all",)
+    codes = []
+    for part in text.split(","):
+        code = part.strip()
+        if not code:
+            continue
+        if not code.isascii() or not code.isdigit() or len(code) > 2:
+            raise ValueError(f"NTM_PROVINCES must be 'all' or comma-separated GSO province codes "
+                             f"(e.g. 27 or 24,27), not {value!r}")
+        codes.append(code.zfill(2))
+    return tuple(dict.fromkeys(codes)) or None
 
 
 def load_settings() -> Settings:
@@ -78,6 +101,7 @@ def load_settings() -> Settings:
         max_zip_ratio=int(os.environ.get("NTM_MAX_ZIP_RATIO", "200")),
         notify_url=os.environ.get("NTM_NOTIFY_URL") or None,
         smtp_to=os.environ.get("NTM_SMTP_TO") or None,
+        provinces=parse_provinces(os.environ.get("NTM_PROVINCES")),
     )
 
 

@@ -16,6 +16,8 @@ alone and months agree with each other:
   2025 reform the same products are reported by the new province, under the successor commune.
 - ho_tro: support for hardship communes in some months.
 
+Only xã take part in NTM (domain.md, "Who takes part"): every row names a xã (criteria, funding,
+OCOP, support), and a district without xã (an urban district, all wards) sends nothing.
 From July 2025 (the 2025 list, no districts) the province submits for its communes.
 `messy=True` renders the same content as hand-made files look (submission-format.md).
 """
@@ -41,6 +43,7 @@ import openpyxl
 from openpyxl.utils import get_column_letter
 
 from ingest.admin_units import LIST_2025, AdminUnits, Unit, fold, load_admin_units
+from ingest.rules import CATALOGUE_148_FROM, criteria_set_in_force, rural_communes
 from ingest.template import (
     CAPITAL_TYPES,
     CRITERIA,
@@ -64,8 +67,6 @@ from ingest.template import (
 )
 
 EPOCH = date(2011, 1, 1)
-CATALOGUE_148_FROM = date(2023, 2, 24)
-CRITERIA_2021_FROM = date(2022, 1, 1)
 NEVER = 10**6
 
 # ---------------------------------------------------------------------------------------------
@@ -220,7 +221,7 @@ def _district_table(seed: int, admin: AdminUnits, district: Unit, period: date) 
     """The 9 district criteria: met from their own months; the district title once all its
     communes are NTM (plus the time for the Prime Minister's decision)."""
     r = _rng(seed, "district", district.code)
-    communes = admin.communes_of(district.code, period)
+    communes = rural_communes(admin, district.code, period)
     last_commune = max((_trajectory(seed, admin.list_for(period), c.code).ntm_from for c in communes),
                        default=NEVER)
     titled = last_commune + r.randint(6, 18) if last_commune < NEVER else NEVER
@@ -330,7 +331,7 @@ class _Product:
 
 
 def _products_of(seed: int, admin: AdminUnits, district: Unit) -> list[_Product]:
-    communes = admin.communes_of(district.code, date(2025, 6, 30))
+    communes = rural_communes(admin, district.code, date(2025, 6, 30))
     if not communes:
         return []
     r = _rng(seed, "ocop", district.code)
@@ -388,8 +389,10 @@ def _ocop_table(seed: int, admin: AdminUnits, submitter: Unit, period: date) -> 
         legacy_day = date(2025, 6, 30)
         districts = [d for p in admin.provinces(legacy_day) if admin.successor(p.code) == submitter.code
                      for d in admin.districts_of(p.code, legacy_day)]
-        def place(code: str) -> str | None:
-            return admin.successor(code)
+        rural = {u.code for u in rural_communes(admin, submitter.code, period)}
+        def place(code: str) -> str | None:  # a product whose xã became part of a ward is not reported
+            successor = admin.successor(code)
+            return successor if successor in rural else None
     else:
         districts = [submitter]
         def place(code: str) -> str | None:
@@ -425,7 +428,7 @@ def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int
     name): the content depends on (seed, unit, period) alone."""
     period = period.replace(day=1)
     reformed = admin.list_for(period) == LIST_2025
-    communes = admin.communes_of(submitter.code, period)
+    communes = rural_communes(admin, submitter.code, period)  # only xã take part in NTM
     r = _rng(seed, "thong_tin", submitter.code, period.isoformat())
     info = Table(["key", "value"], [
         {"key": "province_code", "value": submitter.province_code},
@@ -434,7 +437,7 @@ def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int
         {"key": "version", "value": version},
         {"key": "submitted_on", "value": month_end(period) + timedelta(days=r.randint(1, 9))},
         {"key": "prepared_by", "value": _person(r)},
-        {"key": "criteria_set", "value": "2021-2025" if period >= CRITERIA_2021_FROM else "2016-2020"},
+        {"key": "criteria_set", "value": criteria_set_in_force(period)},
     ])
     tables = {"thong_tin": info, "tieu_chi_xa": _communes_table(seed, admin, communes, period)}
     if period.month == 12 and not reformed:
@@ -465,9 +468,10 @@ def submitting_units(admin: AdminUnits, province: str, period: date) -> list[Uni
     if any(p is None or p.level != "province" for p in provinces):
         raise ValueError(f"no province {province!r} in the {admin.list_for(period)} list of {period:%Y-%m}")
     if admin.list_for(period) == LIST_2025:
-        return list(provinces)
-    # Island districts without communes (e.g. Hoàng Sa, Bạch Long Vĩ) have nothing to report.
-    return [d for p in provinces for d in admin.districts_of(p.code, period) if admin.communes_of(d.code, period)]
+        return [p for p in provinces if rural_communes(admin, p.code, period)]
+    # Only units with xã take part: urban districts (all wards) and island districts without
+    # communes (e.g. Hoàng Sa, Bạch Long Vĩ) have nothing to report.
+    return [d for p in provinces for d in admin.districts_of(p.code, period) if rural_communes(admin, d.code, period)]
 
 
 # ---------------------------------------------------------------------------------------------

@@ -395,6 +395,12 @@ _SOURCES = _catalogue({
     "tong": ["Tổng", "Tổng cộng", "Tổng số", "Cộng"],
 })
 _GROUPS = _catalogue({g: [GROUPS_148[g], GROUPS_1048[g], f"Nhóm {g[1]}", g[1]] for g in GROUPS_148})
+# A group name found in one catalogue only names that catalogue too (Thảo dược: Decision 1048's g3);
+# codes, numbers and names both catalogues share (Thực phẩm, Đồ uống) name none.
+_GROUP_CATALOGUE: dict[str, str] = {
+    **{key(name): "148" for g, name in GROUPS_148.items() if key(name) != key(GROUPS_1048[g])},
+    **{key(name): "1048" for g, name in GROUPS_1048.items() if key(name) != key(GROUPS_148[g])},
+}
 _TITLES = _catalogue({
     "ntm": [TITLES["ntm"], "Nông thôn mới", "Đạt chuẩn NTM", "Đạt chuẩn nông thôn mới"],
     "advanced": [TITLES["advanced"], "Nông thôn mới nâng cao", "NTMNC"],
@@ -454,6 +460,14 @@ def ocop_group(value: Any) -> str:
     return _lookup(_GROUPS, value, "Nhóm sản phẩm", "OCOP product group", None, required=True)
 
 
+def ocop_group_named(value: Any) -> tuple[str, str | None]:
+    """The group code (`ocop_group`) and the catalogue (`148` / `1048`) its name belongs to when
+    the value is a name of one catalogue only; None for a code, a number or a shared name (the
+    catalogue then follows from the decision date: ingest.rules.ocop_catalogue)."""
+    group = ocop_group(value)
+    return group, _GROUP_CATALOGUE.get(key(value))
+
+
 def title(value: Any) -> str:
     """Commune / district title: empty -> `none`; `NTM` -> `ntm`; `NTM nâng cao` -> `advanced`;
     `NTM kiểu mẫu` -> `model`."""
@@ -480,6 +494,7 @@ def ocop_status(value: Any) -> str:
     return _lookup(_STATUSES, value, "Trạng thái", "OCOP status", None, required=True)
 
 
-def criteria_set(value: Any) -> str:
-    """`2021-2025` (the default when empty) or `2016-2020`."""
-    return _lookup(_CRITERIA_SETS, value, "Bộ tiêu chí", "criteria set", "2021-2025")
+def criteria_set(value: Any) -> str | None:
+    """`2021-2025` or `2016-2020`; empty -> None (the reader then takes the set in force for the
+    period: ingest.rules.criteria_set_in_force)."""
+    return _lookup(_CRITERIA_SETS, value, "Bộ tiêu chí", "criteria set", None)

@@ -49,17 +49,33 @@ def message(summary: dict[str, Any]) -> tuple[str, str]:
                     or not summary.get("mart_checks_success", True))
     subject = f"[NTM] {month}: {'CẦN XỬ LÝ / ACTION NEEDED' if problems else 'OK'}"
     lines = [
-        f"Kỳ báo cáo / month: {month} (pipeline run {summary.get('run_id')})",
+        f"Kỳ báo cáo / month: {month} (pipeline run {summary.get('run_id')})"
+        + (" — nạp lại lịch sử / backfill" if summary.get("backfill") else ""),
         f"Tệp / files: {summary.get('files', 0)}, chấp nhận / accepted: {summary.get('accepted', 0)}, "
         f"bị từ chối / rejected: {len(rejected)}, trùng / duplicate: {summary.get('duplicates', 0)}",
-        f"Huyện đã nộp / districts expected: {cov.get('expected', '?')}, "
-        f"chấp nhận / accepted: {cov.get('accepted', 0)}, trễ / late: {cov.get('late', 0)}",
+        f"Đơn vị phải nộp / units expected: {cov.get('expected', '?')}: "
+        f"đúng hạn / on time: {cov.get('accepted', 0)}, trễ / late: {cov.get('late', 0)}, "
+        f"chưa nộp / missing: {cov.get('missing', 0)}, bị từ chối / rejected: {cov.get('rejected', 0)}",
         f"Huyện bị từ chối / rejected districts: {_units(cov.get('rejected_units'))}",
         f"Huyện chưa nộp / missing districts: {_units(missing)}",
         f"Huyện nộp trễ / late districts: {_units(cov.get('late_units'))}",
-        f"dbt: {'ok' if summary.get('dbt_success', True) else 'FAILED'}, "
-        f"đối soát / mart checks: {'ok' if summary.get('mart_checks_success', True) else 'FAILED'}",
     ]
+    if cov.get("backfill"):
+        lines.append(f"Nạp lại lịch sử / loaded by backfill: {cov['backfill']} đơn vị / units, đánh giá theo "
+                     "ngày báo cáo đơn vị ghi / judged by the date the unit declared")
+    details = [u for u in cov.get("coverage_units", []) if u.get("status") in ("late", "rejected", "pending")]
+    if details:
+        lines.append("Chi tiết / details (đơn vị, tình trạng, lần gửi đang dùng, ngày báo cáo, nạp lại / "
+                     "unit, status, version in force, submitted on, backfill):")
+        for u in details[:30]:
+            lines.append(f"  - {u.get('unit')}: {u.get('status')}, "
+                         f"v{u.get('version_in_force') or '-'} (mới nhất / latest v{u.get('latest_version') or '?'}), "
+                         f"ngày báo cáo / submitted on {u.get('submitted_on') or '-'}"
+                         + (", backfill" if u.get("is_backfill") else ""))
+        if len(details) > 30:
+            lines.append(f"  … (+{len(details) - 30})")
+    lines.append(f"dbt: {'ok' if summary.get('dbt_success', True) else 'FAILED'}, "
+                 f"đối soát / mart checks: {'ok' if summary.get('mart_checks_success', True) else 'FAILED'}")
     for r in summary.get("rejected", [])[:20]:
         lines.append(f"  - {r.get('file_name')} ({r.get('unit') or '?'}): {r.get('reason') or ''} "
                      + " | ".join(m for m in r.get("findings", []) if m))

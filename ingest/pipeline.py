@@ -27,7 +27,12 @@ MONTH_LOCK_BASE = 7_462_000_000  # advisory lock per month: one pipeline run per
 TRANSFORM_LOCK = 7_461_003       # dbt builds are serialised: they rebuild shared tables
 
 Progress = Callable[[str], None]
+# When a file arrived: a fixed time, a function of the file's path (the demo simulates receipt
+# days), or None for now() (the real pipeline).
+ReceivedAt = datetime | Callable[[str], datetime | None] | None
 _NAME_PERIOD = re.compile(r"(\d{4})-(\d{2})")
+# `<YYYY-MM>_<unit>_v<N>.xlsx`: the period and the submitting unit (district 3 digits, province 2)
+_NAME_UNIT = re.compile(r"(?<!\d)(\d{4})-(\d{2})_(\d{2,3})(?!\d)")
 
 
 @dataclass
@@ -43,11 +48,12 @@ class Outcome:
     counts: dict[str, int] = field(default_factory=dict)
     findings: list[dict[str, Any]] = field(default_factory=list)
     reason: str | None = None
+    unit_hint: str | None = None  # the unit the file name names (for a file whose unit was not read)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "submission_id": self.submission_id, "file_name": self.file_name, "status": self.status,
-            "submitting_unit_code": self.submitting_unit_code,
+            "submitting_unit_code": self.submitting_unit_code, "unit_hint": self.unit_hint,
             "period": self.period.strftime("%Y-%m") if self.period else None,
             "version": self.version, "counts": self.counts, "reason": self.reason,
             "findings": self.findings,
@@ -107,12 +113,33 @@ def discover(inbox: str, month: date) -> list[str]:
 # receive
 
 
+def name_hints(file_name: str) -> tuple[str | None, str | None]:
+    """(period `YYYY-MM`, submitting unit code) that a file name states, each None when it states
+    none: `2023-05_258_v1.xlsx` → ("2023-05", "258"). The workbook is authoritative; the hints
+    only say whom a file that could not be read was meant for."""
+    named = _NAME_UNIT.search(file_name)
+    hint = named or _NAME_PERIOD.search(file_name)
+    period = f"{hint.group(1)}-{hint.group(2)}" if hint else None
+    unit = named.group(3) if named and 1 <= int(named.group(2)) <= 12 else None
+    return period, unit
+
+
+def is_backfill_run(requested: Any = False, run_type: Any = None) -> bool:
+    """Whether a run loads history from archives: asked for (`--backfill`, DAG conf
+    `{"backfill": true}`), or an Airflow backfill (its DagRun's run_type is `backfill`)."""
+    kind = getattr(run_type, "value", run_type)
+    return bool(requested) or (isinstance(kind, str) and kind.lower() == "backfill")
+
+
 def receive(paths: list[str], url: str, pipeline_run_id: int | None = None,
-            settings: Settings | None = None) -> list[int]:
+            settings: Settings | None = None, *, backfill: bool = False,
+            received_at: ReceivedAt = None) -> list[int]:
     """Archive each file with its hash and record it in audit.submission, before anything else.
 
     The same bytes received again are recorded as `duplicate` (and not loaded twice), unless the
     earlier receipt never finished (a crash between receive and load): then it is resumed.
+    `backfill` marks the files as history loaded from archives (timeliness judged by the date the
+    unit declared). `received_at` is for the demo only: the real pipeline records now().
     """
     settings = settings or load_settings()
     ids: list[int] = []
@@ -120,15 +147,16 @@ def receive(paths: list[str], url: str, pipeline_run_id: int | None = None,
         for raw_path in paths:
             path = Path(raw_path)
             archived = archive(path, settings.archive_dir)
-            hint = _NAME_PERIOD.search(path.name)
+            period_hint, unit_hint = name_hints(path.name)
             earlier = store.earlier_with_hash(conn, archived.sha256)
             if earlier and earlier[1] == "received":
                 ids.append(earlier[0])
                 continue
+            when = received_at(str(path)) if callable(received_at) else received_at
             ids.append(store.insert_submission(
                 conn, archived, status="duplicate" if earlier else "received",
                 duplicate_of=earlier[0] if earlier else None, pipeline_run_id=pipeline_run_id,
-                period_hint=hint.group(0) if hint else None,
+                period_hint=period_hint, unit_hint=unit_hint, is_backfill=backfill, received_at=when,
             ))
     return ids
 
@@ -152,7 +180,7 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     from ingest.validate import record_runs, validate_batch
 
     settings = settings or load_settings()
-    admin = load_admin_units()
+    admin = load_admin_units(url)  # the package's lists plus the units imported into this database
     verdicts: dict[int, str] = {}
     pending: dict[int, tuple[dict[str, Any], Any]] = {}
     with psycopg.connect(url, autocommit=True) as conn:
@@ -265,6 +293,9 @@ def load(submission_ids: list[int], url: str, settings: Settings | None = None,
                                      s["version"] or 0, s["submission_id"]))
             for sub in subs:
                 outcomes.append(_load_one(conn, sub, settings, keep))
+            if any(o.status == "accepted" for o in outcomes):
+                store.refresh_statistics(conn)
+                conn.commit()
         finally:
             conn.rollback()
             conn.execute("SELECT pg_advisory_unlock(%s)", (store.SUBMISSION_LOCK,))
@@ -282,7 +313,7 @@ def _load_one(conn: psycopg.Connection, sub: dict[str, Any], settings: Settings,
     frames = keep.pop(sid, None) if keep is not None else None
     staged = _staged(settings, sid)
     if frames is None:
-        frames = pickle.loads(staged.read_bytes()) if staged.exists() else _reread(sub, settings)
+        frames = pickle.loads(staged.read_bytes()) if staged.exists() else _reread(sub, settings, conn)
     unit, period, version = sub["submitting_unit_code"], sub["period"], sub["version"]
     with conn.transaction():
         earlier = store.versions_for_key(conn, unit, period, sid)
@@ -305,11 +336,11 @@ def _load_one(conn: psycopg.Connection, sub: dict[str, Any], settings: Settings,
     return out
 
 
-def _reread(sub: dict[str, Any], settings: Settings) -> dict:
+def _reread(sub: dict[str, Any], settings: Settings, conn: psycopg.Connection) -> dict:
     from ingest.admin_units import load_admin_units
     from ingest.reader import read_submission
 
-    return read_submission(Path(sub["archive_path"]), load_admin_units(), settings).frames
+    return read_submission(Path(sub["archive_path"]), load_admin_units(conn), settings).frames
 
 
 # ---------------------------------------------------------------------------------------------
@@ -318,10 +349,12 @@ def _reread(sub: dict[str, Any], settings: Settings) -> dict:
 
 def ingest_paths(paths: list[str], url: str, pipeline_run_id: int | None = None,
                  settings: Settings | None = None, build_docs: bool = True,
-                 progress: Progress | None = None) -> list[Outcome]:
-    """receive → validate → load for the given files, keeping frames in memory between steps."""
+                 progress: Progress | None = None, *, backfill: bool = False,
+                 received_at: ReceivedAt = None) -> list[Outcome]:
+    """receive → validate → load for the given files, keeping frames in memory between steps.
+    `backfill`: history from archives (see `receive`)."""
     settings = settings or load_settings()
-    ids = receive(paths, url, pipeline_run_id, settings)
+    ids = receive(paths, url, pipeline_run_id, settings, backfill=backfill, received_at=received_at)
     keep: dict[int, dict] = {}
     validate(ids, url, settings, keep=keep, build_docs=build_docs, progress=progress)
     return outcomes(url, ids, load(ids, url, settings, keep))
@@ -335,7 +368,8 @@ def outcomes(url: str, ids: list[int], loaded: list[Outcome] | None = None) -> l
         for sid in ids:
             sub = store.submission(conn, sid)
             o = Outcome(sid, sub["file_name"], sub["status"], sub["submitting_unit_code"], sub["period"],
-                        sub["version"], by_id.get(sid, Outcome(sid, "", "")).counts, [], sub["status_reason"])
+                        sub["version"], by_id.get(sid, Outcome(sid, "", "")).counts, [], sub["status_reason"],
+                        sub["file_unit_hint"])
             if sub["status"] in ("rejected", "stale", "accepted"):
                 o.findings = store.findings_of(conn, sid)
             result.append(o)
@@ -380,10 +414,12 @@ def transform(url: str, full_refresh: bool = False, select: list[str] | None = N
 
 
 def run_month(month: date, inbox: str | None, url: str, dag_id: str = "cli",
-              progress: Progress | None = None, build_docs: bool = True) -> dict[str, Any]:
+              progress: Progress | None = None, build_docs: bool = True, *, backfill: bool = False,
+              received_at: ReceivedAt = None) -> dict[str, Any]:
     """The whole monthly pipeline for one month, as the Airflow DAG runs it. Two runs for the same
     month are serialised by an advisory lock; different months may run side by side (their dbt
-    builds are serialised)."""
+    builds are serialised). `backfill`: the month is history loaded from archives (its files are
+    judged on time by the date the units declared); `received_at`: the demo's simulated receipt."""
     from ingest.coverage import coverage
     from ingest.mart_checks import check_marts
     from ingest.validate import record_runs
@@ -397,7 +433,8 @@ def run_month(month: date, inbox: str | None, url: str, dag_id: str = "cli",
         try:
             paths = discover(inbox or settings.inbox, month)
             say(f"{len(paths)} file(s) in the inbox for {month:%Y-%m}")
-            results = ingest_paths(paths, url, run_id, settings, build_docs=build_docs, progress=progress)
+            results = ingest_paths(paths, url, run_id, settings, build_docs=build_docs, progress=progress,
+                                   backfill=backfill, received_at=received_at)
             say("dbt build …")
             built = transform(url, progress=progress)
             checks = check_marts(url, month)
@@ -405,7 +442,7 @@ def run_month(month: date, inbox: str | None, url: str, dag_id: str = "cli",
                 record_runs(conn, [checks], None, run_id)
             cov = coverage(url, month)
             summary = {
-                "run_id": run_id, "month": month.strftime("%Y-%m"),
+                "run_id": run_id, "month": month.strftime("%Y-%m"), "backfill": backfill,
                 "files": len(results),
                 "accepted": sum(o.status == "accepted" for o in results),
                 "rejected": [o.as_dict() for o in results if o.status in ("rejected", "stale")],

@@ -9,6 +9,12 @@ sheet as a grid of cell values (python-calamine for xlsx: cached values, formula
 evaluated) -> find the header row in the first 15 rows by its column names -> skip title, blank
 and total rows, fill merged-cell blanks -> normalise each column (each distinct value once) ->
 administrative checks against the unit list in force on the period's last day.
+
+The programme's rules (ingest/rules.py) apply here: only xã take part (a ward, township or
+special zone row is the warning `not_a_rural_commune` and is kept; `missing_communes` names
+missing xã only); an empty criteria set is the set in force for the period, and a period from
+2023 on naming 2016-2020 is the warning `outdated_criteria_set`; each OCOP product gets its
+catalogue (`148` / `1048`) from its group's name or its decision date.
 """
 
 from __future__ import annotations
@@ -32,7 +38,8 @@ import pandas as pd
 import python_calamine
 
 from ingest import normalise as nz
-from ingest.admin_units import AdminUnits
+from ingest import rules
+from ingest.admin_units import AdminUnits, Unit, import_hint
 from ingest.config import Settings, load_settings
 from ingest.findings import Finding, has_errors
 from ingest.template import CRITERIA, CRITERIA_NAMES_2021, SHEETS, THONG_TIN
@@ -63,7 +70,7 @@ FRAME_COLUMNS: dict[str, dict[str, str]] = {
     "ocop": {"excel_row": "Int64", "product_code": "str", "product_name": "str",
              "commune_code": "str", "entity_name": "str", "entity_type": "str",
              "product_group": "str", "stars": "Int64", "status": "str", "decision_no": "str",
-             "decision_date": "date", "valid_until": "date", "extra": "extra"},
+             "decision_date": "date", "valid_until": "date", "extra": "extra", "catalogue": "str"},
     "ho_tro": {"excel_row": "Int64", "commune_code": "str", "supporting_agency": "str",
                "description": "str", "value_mvnd": "float", "extra": "extra"},
 }
@@ -417,7 +424,8 @@ COLUMNS: dict[str, dict[str, _Col]] = {
         "commune_code": _Col(_COMMUNE, "bad_code", required=True, value_required=True),
         "entity_name": _Col(nz.clean_text, "bad_value"),
         "entity_type": _Col(nz.entity_type, "bad_value"),
-        "product_group": _Col(nz.ocop_group, "bad_value", required=True, value_required=True),
+        # (group, catalogue named): split into product_group and catalogue by _ocop_catalogue
+        "product_group": _Col(nz.ocop_group_named, "bad_value", required=True, value_required=True),
         "stars": _Col(nz.integer, "bad_number"),
         "status": _Col(nz.ocop_status, "bad_value", required=True, value_required=True),
         "decision_no": _Col(nz.clean_text, "bad_value"),
@@ -770,7 +778,18 @@ def _table_frame(sheet: str, table: _Table) -> pd.DataFrame:
             data[out] = values
         else:
             data[out] = [_ABSENT.get(k)] * n
+    if sheet == "ocop":
+        _ocop_catalogue(data)
     return _frame(sheet, data, n)
+
+
+def _ocop_catalogue(data: dict[str, list[Any]]) -> None:
+    """`product_group` holds (group, catalogue named by the group's name or None): keep the
+    group, and give each product its catalogue (ingest.rules.ocop_catalogue)."""
+    named = data["product_group"]
+    data["product_group"] = [None if g is None else g[0] for g in named]
+    data["catalogue"] = [None if g is None else rules.ocop_catalogue(g[1], decided, status)
+                         for g, decided, status in zip(named, data["decision_date"], data["status"], strict=True)]
 
 
 def _marks_frame(xa: pd.DataFrame, table: _Table) -> pd.DataFrame:
@@ -783,6 +802,25 @@ def _marks_frame(xa: pd.DataFrame, table: _Table) -> pd.DataFrame:
         "criterion_code": pd.Series(np.tile(np.array(CRITERIA, dtype=object), n), dtype=object),
         "is_met": marks,
     })
+
+
+def _criteria_set(info: dict[str, Any], where: dict[str, int], f: _Findings) -> None:
+    """An empty criteria set is the set in force for the period; a period from 2023 on that names
+    the 2016-2020 set is assessed against an outdated set (a warning: it loads, auditors see it)."""
+    period = info.get("period")
+    if period is None:
+        return
+    named = info.get("criteria_set")
+    if named is None:
+        info["criteria_set"] = rules.criteria_set_in_force(period)
+    elif rules.is_outdated_criteria_set(named, period):
+        current = rules.criteria_set_in_force(period)
+        f.add("warning", "outdated_criteria_set",
+              f"Kỳ {period:%m/%Y} được đánh giá theo bộ tiêu chí {named} đã hết hiệu lực; từ tháng "
+              f"{rules.CRITERIA_SET_2021_FROM:%m/%Y} áp dụng bộ tiêu chí {current} (Quyết định 318/QĐ-TTg)",
+              f"the period {period:%Y-%m} is assessed against the outdated {named} criteria set; the {current} "
+              f"set (Decision 318/QĐ-TTg) is in force since {rules.CRITERIA_SET_2021_FROM:%Y-%m}",
+              "thong_tin", where.get("criteria_set"), "criteria_set", named)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -802,9 +840,10 @@ def _check_admin(info: dict[str, Any], frames: dict[str, pd.DataFrame], admin: A
     list_name = admin.list_for(on)
     unit = admin.unit(unit_code, on)
     if unit is None:
+        hint_vi, hint_en = import_hint(on)
         f.add("error", "unknown_unit",
-              f"Mã đơn vị báo cáo {unit_code} không có trong danh mục hành chính áp dụng ngày {on:%d/%m/%Y}",
-              f"submitting unit {unit_code} is not in the administrative list in force on {on}",
+              f"Mã đơn vị báo cáo {unit_code} không có trong danh mục hành chính áp dụng ngày {on:%d/%m/%Y}{hint_vi}",
+              f"submitting unit {unit_code} is not in the administrative list in force on {on}{hint_en}",
               "thong_tin", None, "submitting_unit_code", unit_code)
         return
     expected = ("district",) if list_name != REFORM_LIST else ("province", "commune")
@@ -824,7 +863,9 @@ def _check_admin(info: dict[str, Any], frames: dict[str, pd.DataFrame], admin: A
     if period.month == 12 and unit.level == "district" and not has_district_sheet:
         f.add("error", "missing_sheet", "Báo cáo tháng 12 phải có trang tieu_chi_huyen (tiêu chí huyện)",
               "a December submission must include the tieu_chi_huyen sheet (district criteria)", "tieu_chi_huyen")
-    communes = {u.code for u in admin.communes_of(unit.code, on)}
+    units = {u.code: u for u in admin.communes_of(unit.code, on)}
+    communes = set(units)
+    rural = {code for code, u in units.items() if rules.is_rural_commune(u)}
     xa = frames["tieu_chi_xa"]
     codes = xa["commune_code"].tolist()
     rows = xa["excel_row"].tolist()
@@ -834,17 +875,19 @@ def _check_admin(info: dict[str, Any], frames: dict[str, pd.DataFrame], admin: A
             code = codes[i] = _resolve_by_name(name, unit.code, on, admin, row, f)
         elif code not in communes:
             _unknown_commune(f, "tieu_chi_xa", row, "commune_code", code, unit.code, unit.name, on, admin)
+        if code in communes and code not in rural:
+            _not_rural(f, row, units[code], unit.code, unit.name)
         if code is not None and code in seen:
             f.add("error", "duplicate_commune", f"Xã {code} được báo cáo hai lần (dòng {row})",
                   f"commune {code} is reported twice (row {row})", "tieu_chi_xa", row, "commune_code", code)
         seen.add(code)
     xa["commune_code"] = _column(codes, "str").set_axis(xa.index)
-    missing = sorted(communes - seen)
+    missing = sorted(rural - seen)  # only xã take part: a district's wards are never missing
     if missing and codes:
         shown = ", ".join(missing[:10]) + (" ..." if len(missing) > 10 else "")
         f.add("warning", "missing_communes",
               f"{len(missing)} xã của đơn vị {unit_code} không có trong tieu_chi_xa: {shown}",
-              f"{len(missing)} communes of unit {unit_code} are missing from tieu_chi_xa: {shown}",
+              f"{len(missing)} rural communes (xã) of unit {unit_code} are missing from tieu_chi_xa: {shown}",
               "tieu_chi_xa", None, "commune_code", shown)
     for sheet, column, allowed in (("nguon_von", "unit_code", communes | {unit.code}),
                                    ("ocop", "commune_code", communes), ("ho_tro", "commune_code", communes)):
@@ -854,12 +897,26 @@ def _check_admin(info: dict[str, Any], frames: dict[str, pd.DataFrame], admin: A
                 _unknown_commune(f, sheet, row, column, code, unit.code, unit.name, on, admin)
 
 
+def _not_rural(f: _Findings, row: int, commune: Unit, unit_code: str, unit_name: str) -> None:
+    """A ward, township or special zone of the unit: urban, it takes no part in NTM. The row is kept
+    (it reaches raw) and never counted (the warehouse counts xã only)."""
+    kind_vi = (commune.unit_type or "đơn vị").lower()
+    kind_en = rules.unit_type_en(commune.unit_type)
+    f.add("warning", "not_a_rural_commune",
+          f"Trang tieu_chi_xa, dòng {row}: {commune.name} ({commune.code}) của {unit_name} ({unit_code}) là "
+          f"{kind_vi}, không phải xã, nên không tham gia Chương trình NTM; dòng được lưu nhưng không được tính",
+          f"sheet tieu_chi_xa, row {row}: {commune.name} ({commune.code}) of {unit_name} ({unit_code}) is a "
+          f"{kind_en}, not a rural commune (xã), and takes no part in NTM; the row is kept but never counted",
+          "tieu_chi_xa", row, "commune_code", commune.code)
+
+
 def _unknown_commune(f: _Findings, sheet: str, row: int, column: str, code: str, unit_code: str, unit_name: str,
                      on: date, admin: AdminUnits) -> None:
     other = admin.unit(code, on)
     if other is None:
-        vi = f"Mã {code} không có trong danh mục hành chính áp dụng ngày {on:%d/%m/%Y}"
-        en = f"code {code} is not in the administrative list in force on {on}"
+        hint_vi, hint_en = import_hint(on)
+        vi = f"Mã {code} không có trong danh mục hành chính áp dụng ngày {on:%d/%m/%Y}{hint_vi}"
+        en = f"code {code} is not in the administrative list in force on {on}{hint_en}"
     else:
         vi = f"{other.name} ({code}) không thuộc {unit_name} ({unit_code})"
         en = f"{other.name} ({code}) is not part of {unit_name} ({unit_code})"
@@ -881,9 +938,12 @@ def _resolve_by_name(name: str | None, unit_code: str, on: date, admin: AdminUni
     if len(matches) == 1:
         return matches[0].code
     if not matches:
-        f.add("error", "unknown_commune", f"Trang tieu_chi_xa, dòng {row}: không tìm thấy xã '{name}' trong đơn vị {unit_code}",
-              f"sheet tieu_chi_xa, row {row}: no commune named {name!r} in unit {unit_code}",
-              "tieu_chi_xa", row, "commune_name", name)
+        hint_vi, hint_en = import_hint(on)
+        f.add("error", "unknown_commune",
+              f"Trang tieu_chi_xa, dòng {row}: không tìm thấy xã '{name}' trong đơn vị {unit_code} "
+              f"theo danh mục áp dụng ngày {on:%d/%m/%Y}{hint_vi}",
+              f"sheet tieu_chi_xa, row {row}: no commune named {name!r} in unit {unit_code} in the list in force "
+              f"on {on}{hint_en}", "tieu_chi_xa", row, "commune_name", name)
     else:
         codes = ", ".join(u.code for u in matches)
         f.add("error", "ambiguous_commune",
@@ -981,7 +1041,8 @@ def _read_grids(grids: list[_Grid], admin: AdminUnits, settings: Settings,
     info: dict[str, Any] = {}
     frames = {name: empty_frame(name) for name in FRAME_COLUMNS}
     if "thong_tin" in by_sheet:
-        info, _, extra = _read_info(by_sheet["thong_tin"], f)
+        info, where, extra = _read_info(by_sheet["thong_tin"], f)
+        _criteria_set(info, where, f)
         if all(k in info for k, col in INFO.items() if col.required):
             frames["thong_tin"] = _frame("thong_tin", {**{k: [v] for k, v in info.items()}, "extra": [extra]}, 1)
     tables: dict[str, _Table] = {}

@@ -74,19 +74,31 @@ def _bars(rows: list[tuple[str, float, str]], width: int = 640, unit: str = "") 
 def render(data: dict[str, Any], month: date) -> str:
     h, fund, ocop = data["head"], data["funding"], data["ocop"]
     name = html.escape(h.get("unit_name") or h["unit_code"])
+    # Only xã take part (domain.md, "Who takes part"): the denominator is the xã in force
+    # (communes_expected), else the xã with figures for the month.
+    expected = h.get("communes_expected") if h.get("communes_expected") is not None else h["communes_total"]
+    known = []
+    if h.get("communes_expected") is not None and h["communes_total"] != h["communes_expected"]:
+        known.append(f"có số liệu tháng này: {vn_number(h['communes_total'])}/{vn_number(expected)} xã")
+    if h.get("communes_carried_forward"):
+        known.append(f"trong đó {vn_number(h['communes_carried_forward'])} xã theo báo cáo gần nhất của huyện "
+                     "chưa báo cáo tháng này")
     out = [f"<!doctype html><html lang='vi'><meta charset='utf-8'><title>Bản tin NTM {name} {month:%m/%Y}</title>",
            "<style>body{font-family:sans-serif;max-width:900px;margin:2em auto;color:#222}"
            "td,th{padding:3px 8px;border-bottom:1px solid #ddd;text-align:right}td:first-child{text-align:left}"
            ".big{font-size:1.4em;font-weight:bold}</style>",
            f"<h1>Bản tin xây dựng nông thôn mới — {name}</h1><p>Tháng {month.month}/{month.year}</p>",
            "<h2>Xã đạt chuẩn nông thôn mới</h2>",
-           f"<p class='big'>{vn_number(h['communes_ntm'])}/{vn_number(h['communes_total'])} xã đạt chuẩn NTM "
+           f"<p class='big'>{vn_number(h['communes_ntm'])}/{vn_number(expected)} xã đạt chuẩn NTM "
            f"({vn_number(h['pct_communes_ntm'], 1)}%); bình quân {vn_number(h['avg_criteria_per_commune'], 2)} "
            "tiêu chí/xã</p>",
-           f"<p>NTM nâng cao: {vn_number(h['communes_advanced'])}; NTM kiểu mẫu: {vn_number(h['communes_model'])}; "
-           f"xã có danh hiệu nhưng chưa đủ 19 tiêu chí: {vn_number(h['titles_at_risk'])}</p>"]
+           f"<p>Xã đạt chuẩn NTM nâng cao: {vn_number(h['communes_advanced'])} xã; NTM kiểu mẫu: "
+           f"{vn_number(h['communes_model'])} xã; xã có danh hiệu nhưng chưa đủ 19 tiêu chí: "
+           f"{vn_number(h['titles_at_risk'])} xã</p>"]
+    if known:
+        out.append(f"<p>Số xã {'; '.join(known)}.</p>")
     if data["children"]:
-        out.append("<h3>Tỷ lệ xã đạt chuẩn theo đơn vị</h3>")
+        out.append("<h3>Tỷ lệ xã đạt chuẩn NTM theo đơn vị (% số xã)</h3>")
         out.append(_bars([(c["unit_name"] or c["unit_code"], float(c["pct_communes_ntm"] or 0),
                            vn_number(c["pct_communes_ntm"], 1)) for c in data["children"]], unit="%"))
     if fund:
@@ -101,8 +113,8 @@ def render(data: dict[str, Any], month: date) -> str:
                    f"5 sao: {vn_number(ocop['products_5_star'])}; đang hoàn thiện hồ sơ: "
                    f"{vn_number(ocop['products_preparing'])}; sắp hết hạn (6 tháng): "
                    f"{vn_number(ocop['expiring_within_6_months'])}</p>")
-    out.append("<p><small>Nguồn: kho dữ liệu NTM (marts), số liệu của phiên bản báo cáo mới nhất được chấp nhận."
-               "</small></p></html>")
+    out.append("<p><small>Nguồn: kho dữ liệu NTM (marts), số liệu của phiên bản báo cáo mới nhất được chấp nhận. "
+               "Chỉ tính các xã (không tính phường, thị trấn).</small></p></html>")
     return "\n".join(out)
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import io
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +183,8 @@ _INSTRUCTIONS: dict[str, str] = {
     "nguon_von": "Số tiền triệu đồng, lũy kế từ 01/01 đến cuối kỳ báo cáo. Mỗi dòng: một đơn vị, "
                  "một nguồn vốn, một loại vốn. Dòng Tổng (nếu có) phải bằng tổng các nguồn.",
     "ocop": "Mỗi sản phẩm một dòng. Số sao 3, 4 hoặc 5; để trống khi hồ sơ đang hoàn thiện. "
-            "Hiệu lực thường là 36 tháng kể từ ngày quyết định.",
+            "Hiệu lực thường là 36 tháng kể từ ngày quyết định. Nhóm sản phẩm theo bộ danh mục đã dùng "
+            "khi công nhận (QĐ 148/QĐ-TTg từ 24/02/2023, QĐ 1048/QĐ-TTg trước đó).",
     "ho_tro": "Hỗ trợ của các cơ quan cấp tỉnh cho xã khó khăn trong kỳ báo cáo (triệu đồng, không lũy kế).",
 }
 
@@ -203,7 +204,8 @@ def _lists() -> list[_ListSpec]:
         _ListSpec("marks", [MARK_MET, MARK_NOT_MET]),
         _ListSpec("sources", [v for k, v in SOURCES.items()]),
         _ListSpec("capital_types", list(CAPITAL_TYPES)),
-        _ListSpec("groups", list(GROUPS_148.values())),
+        # both catalogues: a product keeps the group of the catalogue it was rated under
+        _ListSpec("groups", list(dict.fromkeys([*GROUPS_148.values(), *GROUPS_1048.values()]))),
         _ListSpec("stars", [str(s) for s in STARS]),
         _ListSpec("statuses", list(STATUSES)),
         _ListSpec("titles", list(TITLES.values())),
@@ -231,12 +233,56 @@ _VALIDATED: dict[tuple[str, str], str] = {
 }
 
 
-def _write_lists(wb: Workbook) -> dict[str, str]:
+# A unit's own template: (sheet, column key) -> list of the unit's xã (or xã and the unit itself)
+_COMMUNE_VALIDATED: dict[tuple[str, str], str] = {
+    ("tieu_chi_xa", "commune_code"): "commune_codes",
+    ("tieu_chi_xa", "commune_name"): "commune_names",
+    ("nguon_von", "unit_code"): "unit_codes",
+    ("ocop", "commune_code"): "commune_codes",
+    ("ho_tro", "commune_code"): "commune_codes",
+}
+
+
+@dataclass(frozen=True)
+class _UnitLists:
+    """What a unit's own template pre-fills and offers: its codes, the period, the criteria set in
+    force, and its xã (only xã take part in NTM: wards, townships and special zones are left out)."""
+    province_code: str
+    unit_code: str
+    period: date
+    criteria_set: str
+    communes: list[tuple[str, str]]  # (code, name) of the unit's xã
+
+
+def unit_lists(unit_code: str, month: date) -> _UnitLists:
+    """The lists of `unit_code` (a district before July 2025; a province or commune after) in the
+    administrative list in force at the end of `month`. Raises ValueError for an unknown unit."""
+    import calendar
+
+    from ingest.admin_units import load_admin_units
+    from ingest.rules import criteria_set_in_force, rural_communes
+
+    admin = load_admin_units()
+    period = month.replace(day=1)
+    on = period.replace(day=calendar.monthrange(period.year, period.month)[1])
+    unit = admin.unit(unit_code, on)
+    if unit is None or unit.level not in (("district",) if admin.list_for(on) != "2025" else ("province", "commune")):
+        raise ValueError(f"{unit_code!r} is not a submitting unit in the administrative list of {period:%Y-%m}")
+    communes = [(u.code, u.name) for u in rural_communes(admin, unit.code, on)]
+    return _UnitLists(unit.province_code, unit.code, period, criteria_set_in_force(period), communes)
+
+
+def _write_lists(wb: Workbook, unit: _UnitLists | None = None) -> dict[str, str]:
     """The hidden `danh_muc` sheet: one column per list; returns list name -> range formula."""
     ws = wb.create_sheet("danh_muc")
     ws.sheet_state = "hidden"
     ranges: dict[str, str] = {}
-    for col, spec in enumerate(_lists(), start=1):
+    specs = _lists()
+    if unit is not None and unit.communes:
+        specs += [_ListSpec("commune_codes", [c for c, _ in unit.communes]),
+                  _ListSpec("commune_names", [n for _, n in unit.communes]),
+                  _ListSpec("unit_codes", [unit.unit_code] + [c for c, _ in unit.communes])]
+    for col, spec in enumerate(specs, start=1):
         set_text(ws, 1, col, spec.name)
         for row, value in enumerate(spec.values, start=2):
             set_text(ws, row, col, value)
@@ -256,8 +302,8 @@ def _header_sheet(wb: Workbook, sheet: str, columns: dict[str, str], ranges: dic
         cell.fill = _HEADER_FILL
         cell.comment = Comment(f"key: {key}", AUTHOR)
         ws.column_dimensions[get_column_letter(col)].width = max(8, min(40, len(label) + 4))
-        list_name = _VALIDATED.get((sheet, key))
-        if list_name:
+        list_name = _VALIDATED.get((sheet, key)) or _COMMUNE_VALIDATED.get((sheet, key))
+        if list_name in ranges:
             dv = DataValidation(type="list", formula1=ranges[list_name], allow_blank=True,
                                 showErrorMessage=True, errorTitle="Giá trị không hợp lệ",
                                 error="Chọn một giá trị trong danh sách.")
@@ -266,14 +312,18 @@ def _header_sheet(wb: Workbook, sheet: str, columns: dict[str, str], ranges: dic
     ws.freeze_panes = "A3"
 
 
-def _thong_tin_sheet(wb: Workbook, ranges: dict[str, str]) -> None:
+def _thong_tin_sheet(wb: Workbook, ranges: dict[str, str], unit: _UnitLists | None = None) -> None:
     _header_sheet(wb, "thong_tin", THONG_TIN_HEADER, ranges)
     ws = wb["thong_tin"]
     for row, (key, label) in enumerate(THONG_TIN.items(), start=3):
         cell = set_text(ws, row, 1, label)
         cell.comment = Comment(f"key: {key}", AUTHOR)
     set_text(ws, 3 + list(THONG_TIN).index("version"), 2, 1)
-    set_text(ws, 3 + list(THONG_TIN).index("criteria_set"), 2, CRITERIA_SETS[0])
+    set_text(ws, 3 + list(THONG_TIN).index("criteria_set"), 2, unit.criteria_set if unit else CRITERIA_SETS[0])
+    if unit is not None:
+        for key, value in (("province_code", unit.province_code), ("submitting_unit_code", unit.unit_code),
+                           ("period", f"{unit.period:%Y-%m}")):
+            set_text(ws, 3 + list(THONG_TIN).index(key), 2, value)
     dv = DataValidation(type="list", formula1=ranges["criteria_sets"], allow_blank=False)
     dv.add(f"B{3 + list(THONG_TIN).index('criteria_set')}")
     ws.add_data_validation(dv)
@@ -325,13 +375,20 @@ def save_workbook(wb: Workbook, path: Path) -> Path:
     return path
 
 
-def write_template(path: Path) -> Path:
-    """Write the blank submission workbook to `path` (parents created); returns the path."""
+def write_template(path: Path, unit_code: str | None = None, month: date | None = None) -> Path:
+    """Write the blank submission workbook to `path` (parents created); returns the path.
+
+    With `unit_code` and `month`, the workbook is that unit's for that month: thong_tin carries
+    its codes, the period and the criteria set in force, and the commune columns (tieu_chi_xa,
+    ocop, ho_tro; nguon_von with the unit itself) offer the unit's xã only."""
+    if (unit_code is None) != (month is None):
+        raise ValueError("a unit's template needs both the unit code and the month")
+    unit = unit_lists(unit_code, month) if unit_code is not None and month is not None else None
     wb = Workbook()
     wb.remove(wb.active)
     # the lists sheet must exist before the validations that name it; it is moved last below
-    ranges = _write_lists(wb)
-    _thong_tin_sheet(wb, ranges)
+    ranges = _write_lists(wb, unit)
+    _thong_tin_sheet(wb, ranges, unit)
     for sheet, columns in SHEETS.items():
         if sheet != "thong_tin":
             _header_sheet(wb, sheet, columns, ranges)

@@ -8,6 +8,7 @@ serialises builds (ingest.pipeline.transform holds an advisory lock).
 
 from __future__ import annotations
 
+import json
 import os
 import threading
 import time
@@ -19,7 +20,7 @@ from typing import Any
 
 from psycopg.conninfo import conninfo_to_dict
 
-from ingest.config import environment, load_settings
+from ingest.config import Settings, environment, load_settings
 
 Progress = Callable[[str], None]
 
@@ -76,6 +77,14 @@ def _node_line(event: Any) -> str | None:
     return f"{result.status.upper():<7} {kind:<9} {node.node_name} ({result.execution_time:.2f} s)"
 
 
+def dbt_vars(settings: Settings | None = None) -> dict[str, str]:
+    """The dbt vars that come from the configuration: `ntm_provinces` (NTM_PROVINCES: the
+    deployment's provinces for coverage; '' = the provinces that sent anything, `all` = the
+    whole country, else comma-separated codes)."""
+    settings = settings or load_settings()
+    return {"ntm_provinces": ",".join(settings.provinces or ())}
+
+
 def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, float]:
     from dbt.cli.main import dbtRunner
 
@@ -88,7 +97,7 @@ def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, 
                 progress(line)
 
         callbacks.append(on_event)
-    full_args = [*args, "--project-dir", str(directory), "--profiles-dir", str(directory),
+    full_args = [*args, "--vars", json.dumps(dbt_vars()), "--project-dir", str(directory), "--profiles-dir", str(directory),
                  "--quiet", "--log-path", str(directory / "logs"), "--target-path", str(directory / "target")]
     with _DBT_LOCK, environment(dbt_env(url)):
         t0 = time.perf_counter()

@@ -22,7 +22,9 @@ the highest title, and an advanced or model commune holds the NTM title by const
 is therefore checked against the previous month: when the previous month's titles are given
 (`previous_titles`: commune_code, ntm_title, e.g. from the accepted submission of the month
 before), a commune titled advanced or model must have held a title then (`title_requires_ntm`,
-an error; a commune with no previous record is not judged). A titled commune (any level) that
+an error; a commune with no previous record is not judged); under the 2021-2025 criteria a model
+commune must have been advanced or model then (`model_requires_advanced`, domain.md: titles build
+on each other). A titled commune (any level) that
 no longer meets all 19 criteria is the warning `title_at_risk` (the "maintenance" problem; it
 loads), as marts.fct_commune_status.title_at_risk counts it.
 """
@@ -72,6 +74,7 @@ TITLES = ("none", "ntm", "advanced", "model")
 SOURCES = ("ns_tw", "ns_tinh", "ns_huyen", "ns_xa", "ns_huyen_xa", "long_ghep", "tin_dung", "doanh_nghiep",
            "nhan_dan", "khac", "tong")
 STATUSES = ("preparing", "rated", "re_rated", "expired")
+CATALOGUES = ("148", "1048")  # OCOP catalogues: Decision 148/QĐ-TTg (2023), 1048/QĐ-TTg (2019)
 MAX_AMOUNT = 1e12  # million VND; anything above (or ±inf) is not a real figure
 TOTAL_TOLERANCE = 0.5
 VALIDITY_MONTHS = 36
@@ -88,7 +91,7 @@ REQUIRED: dict[str, dict[str, str]] = {
     "nguon_von": {"excel_row": _INT, "unit_code": _STR, "source_code": _STR, "capital_type": _STR,
                   "amount_mvnd": _FLOAT, "is_estimate": _BOOL},
     "ocop": {"excel_row": _INT, "product_name": _STR, "commune_code": _STR, "product_group": _STR,
-             "stars": _INT, "status": _STR, "decision_date": _DATE, "valid_until": _DATE},
+             "stars": _INT, "status": _STR, "decision_date": _DATE, "valid_until": _DATE, "catalogue": _STR},
     "ho_tro": {"excel_row": _INT, "commune_code": _STR, "supporting_agency": _STR, "value_mvnd": _FLOAT},
 }
 OPTIONAL_SHEETS = {"tieu_chi_huyen", "ocop", "ho_tro"}
@@ -262,6 +265,8 @@ def build_suites() -> dict[str, list[Any]]:
             _not_null("product_name"),
             _code_rule("commune_code", "5"),
             _in_set("product_group", [f"g{i}" for i in range(1, 7)], "product_group_known"),
+            _in_set("catalogue", CATALOGUES, "ocop_catalogue_known"),
+            _not_null("catalogue"),
             _in_set("status", STATUSES, "ocop_status_known"),
             _not_null("status"),
             _in_set("entity_type", ["htx", "dn", "tht", "ho"], "entity_type_known"),
@@ -322,6 +327,14 @@ def build_suites() -> dict[str, list[Any]]:
                   "(advanced and model titles require the NTM title).",
                   report="ntm_title", value="ntm_title", column="previous_title", value_set=["ntm", "advanced", "model"],
                   row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["advanced", "model"])),
+            _rule("ExpectColumnValuesToBeInSet", "model_requires_advanced",
+                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa đạt NTM nâng cao "
+                  "(theo bộ tiêu chí 2021-2025, xã NTM kiểu mẫu phải là xã NTM nâng cao).",
+                  "Commune {commune_code} is titled {ntm_title} but was not an advanced NTM commune the month "
+                  "before (under the 2021-2025 criteria a model commune must be advanced first).",
+                  report="ntm_title", value="ntm_title", column="previous_title", value_set=["advanced", "model"],
+                  row_condition=(_col("kind") == "commune") & (_col("ntm_title") == "model")
+                  & (_col("criteria_set") == "2021-2025")),
             _rule("ExpectColumnValuesToBeInSet", "unknown_commune_reference",
                   "Mã {value} ở trang {sheet} không thuộc danh sách xã của trang tieu_chi_xa.",
                   "Code {value} on sheet {sheet} is not one of the communes listed on tieu_chi_xa.",
@@ -589,6 +602,8 @@ def _cross(frames: dict[str, pd.DataFrame], column_rows: list[dict[str, Any]], m
         communes = communes.merge(prev, on=["submission_key", "commune_code"], how="left")
     else:
         communes["previous_title"] = None
+    sets = frames["thong_tin"][["submission_key", "criteria_set"]].drop_duplicates("submission_key")
+    communes = communes.merge(sets, on="submission_key", how="left")
     communes = communes.assign(kind="commune", sheet="tieu_chi_xa", column_name="ntm_title")
 
     listed = xa[["submission_key", "commune_code"]].dropna().drop_duplicates().assign(listed=True)

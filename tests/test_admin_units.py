@@ -151,3 +151,66 @@ def test_load_reference_table_twice_gives_the_same_rows(database_url: str) -> No
                       "2025:province": 34, "2025:commune": 3321}
     assert window == [("2025", date(2025, 7, 1), None), ("legacy", date(1900, 1, 1), date(2025, 6, 30))]
     assert xa == [("Xã Xuân Lai", "395", "38", "15592", "Xã")]
+
+
+# ---------------------------------------------------------------------------------------------
+# units keyed by validity intervals
+
+
+def test_a_reused_code_names_the_unit_in_force_each_side_of_the_reform(admin: AdminUnits) -> None:
+    # 00103 was Phường Xuân La (Tây Hồ, Hà Nội) until 2025-06-30; it merged into 00611, and the
+    # code now names Phường Tây Hồ: one of the 35 codes that name different units in the lists.
+    before, after = date(2025, 6, 30), date(2025, 7, 1)
+    old, new = admin.unit("00103", before), admin.unit("00103", after)
+    assert (old.name, old.list_name, old.parent_code, old.valid_to) == ("Phường Xuân La", "legacy", "003", before)
+    assert (new.name, new.list_name, new.parent_code, new.valid_from) == ("Phường Tây Hồ", "2025", "01", after)
+    assert admin.successor("00103") == "00611"
+    assert [u.name for u in admin.intervals("00103")] == ["Phường Xuân La", "Phường Tây Hồ"]
+    assert old in admin.communes_of("01", before) and new not in admin.communes_of("01", before)
+    assert new in admin.communes_of("01", after) and old not in admin.communes_of("01", after)
+    assert [u.code for u in admin.find_commune_by_name("Xuân La", "01", before)] == ["00103"]
+    assert admin.find_commune_by_name("Xuân La", "01", after) == []
+    assert [u.code for u in admin.find_commune_by_name("Tây Hồ", "01", after)] == ["00103"]
+    # a province code in both lists: Hà Nội is the same name, but two intervals
+    assert [(u.list_name, u.valid_from) for u in admin.intervals("01")] == [
+        ("legacy", date(1900, 1, 1)), ("2025", date(2025, 7, 1))]
+
+
+def test_units_carry_their_interval_and_type(admin: AdminUnits) -> None:
+    xa = admin.unit("15583", LEGACY_DAY)
+    assert (xa.valid_from, xa.valid_to, xa.list_name, xa.is_xa) == (date(1900, 1, 1), date(2025, 6, 30), "legacy", True)
+    town = admin.unit("00004", LEGACY_DAY)
+    assert town.unit_type == "Phường" and not town.is_xa
+    assert sum(u.is_xa for u in admin.communes_of("395", LEGACY_DAY)) == 27  # Thọ Xuân: 27 xã, 3 thị trấn
+    assert admin.all_units("imported") == []
+
+
+def test_lookups_follow_intervals_day_by_day() -> None:
+    from ingest.admin_units import Unit
+
+    def unit(code, name, level, parent, valid_from, valid_to, unit_type="Xã"):
+        return Unit(code, name, level, parent, "20", unit_type, valid_from, valid_to, "imported")
+
+    units = [
+        unit("20", "Tỉnh Lạng Sơn", "province", None, date(2004, 1, 1), None, "Tỉnh"),
+        unit("182", "Huyện Văn Lãng", "district", "20", date(2004, 1, 1), None, "Huyện"),
+        unit("06148", "Xã Tân Hòa", "commune", "182", date(2004, 1, 1), date(2019, 12, 31)),
+        unit("06148", "Xã Thanh Long", "commune", "182", date(2020, 1, 1), None),
+        unit("06130", "Xã Tân Lang", "commune", "182", date(2004, 1, 1), date(2019, 12, 31)),
+    ]
+    admin = AdminUnits(units, {})
+    last, first = date(2019, 12, 31), date(2020, 1, 1)
+    assert admin.unit("06148", last).name == "Xã Tân Hòa"
+    assert admin.unit("06148", first).name == "Xã Thanh Long"
+    assert admin.unit("06148", date(2003, 12, 31)) is None
+    # the cache is per interval of days in which nothing changes: ask across the boundary, back and forth
+    for _ in range(2):
+        assert [u.name for u in admin.communes_of("182", last)] == ["Xã Tân Hòa", "Xã Tân Lang"]
+        assert [u.name for u in admin.communes_of("20", first)] == ["Xã Thanh Long"]
+    assert [u.code for u in admin.find_commune_by_name("Tân Lang", "182", last)] == ["06130"]
+    assert admin.find_commune_by_name("Tân Lang", "182", first) == []
+    assert [u.code for u in admin.districts_of("20", first)] == ["182"]
+    assert [u.code for u in admin.provinces(first)] == ["20"] and admin.provinces(date(2003, 1, 1)) == []
+    # callers may change the lists they get without changing the next answer
+    admin.communes_of("182", last).clear()
+    assert len(admin.communes_of("182", last)) == 2

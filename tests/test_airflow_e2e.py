@@ -26,10 +26,20 @@ MONTHLY = "ntm_monthly"
 BACKFILL_MONTHS = [date(2023, 1, 1), date(2023, 2, 1), date(2023, 3, 1)]
 SINGLE_MONTH = date(2023, 5, 1)
 BAD_MONTH = date(2023, 6, 1)
+CONF_BACKFILL_MONTH = date(2023, 4, 1)   # triggered with conf {"backfill": true}
 MARTS = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
 
 
 LATE_MONTH = date(2023, 7, 1)
+
+
+def with_xa(paths: list[Path], month: date) -> list[Path]:
+    """The files of units that take part (districts with xã): coverage expects only those."""
+    from ingest.demo import expected_units
+    from ingest.pipeline import name_hints
+
+    xa = set(expected_units(PROVINCE, month))
+    return [p for p in paths if name_hints(p.name)[1] in xa]
 
 
 def with_version(src: Path, version: int, dest: Path) -> Path:
@@ -65,7 +75,8 @@ class TestLateResubmission:
             with environment({"NTM_STATE_DIR": str(state)}):
                 assert {o.status for o in ingest_paths([str(p) for p in paths], url, build_docs=False)} == {"accepted"}
                 assert transform(url).success
-                correction = with_version(paths[0], 2, tmp_path / paths[0].name.replace("_v1", "_v2"))
+                first = with_xa(paths, LATE_MONTH)[0]
+                correction = with_version(first, 2, tmp_path / first.name.replace("_v1", "_v2"))
                 [late] = ingest_paths([str(correction)], url, build_docs=False)  # as `ntm ingest` does
             assert late.status == "accepted"
             before = marts_checksums(url)
@@ -107,8 +118,8 @@ def inbox(tmp_path_factory) -> dict[str, object]:
     from ingest.generate import generate, write_bad_variants
 
     root = tmp_path_factory.mktemp("inbox")
-    paths = generate(PROVINCE, [*BACKFILL_MONTHS, SINGLE_MONTH, BAD_MONTH], root, seed=11)
-    victim = sorted(p for p in paths if p.parent.name == f"{BAD_MONTH:%Y-%m}")[0]
+    paths = generate(PROVINCE, [*BACKFILL_MONTHS, CONF_BACKFILL_MONTH, SINGLE_MONTH, BAD_MONTH], root, seed=11)
+    victim = sorted(with_xa([p for p in paths if p.parent.name == f"{BAD_MONTH:%Y-%m}"], BAD_MONTH))[0]
     bad = write_bad_variants(victim, tmp_path_factory.mktemp("bad"))["bad_mark"]
     shutil.copy(bad, victim.parent / bad.name)
     victim.unlink()
@@ -134,8 +145,8 @@ def marts_checksums(url: str) -> dict[str, tuple[int, str]]:
     return out
 
 
-def run_and_wait(af: LocalAirflow, month: date) -> tuple[str, dict]:
-    run_id = af.client.trigger(MONTHLY, {"month": f"{month:%Y-%m}"})
+def run_and_wait(af: LocalAirflow, month: date, **conf: object) -> tuple[str, dict]:
+    run_id = af.client.trigger(MONTHLY, {"month": f"{month:%Y-%m}", **conf})
     run = af.client.wait_run(MONTHLY, run_id)
     assert run["state"] == "success", af.client.task_states(MONTHLY, run_id)
     return run_id, af.client.xcom(MONTHLY, run_id, "notify")
@@ -160,6 +171,37 @@ def test_monthly_run_through_the_rest_api(airflow: LocalAirflow, warehouse: str)
     assert districts == summary["accepted"]
     assert province is not None and province[0] > 0
     assert pipeline == [("success", run_id, summary["accepted"])]
+    with psycopg.connect(warehouse) as conn:    # a manual run is not a backfill
+        flags = conn.execute("SELECT DISTINCT is_backfill FROM audit.submission WHERE period = %s",
+                             (SINGLE_MONTH,)).fetchall()
+    assert flags == [(False,)] and summary["backfill"] is False
+
+
+def declared_status(url: str, month: date) -> tuple[dict[str, str], dict[str, str]]:
+    """(coverage status, status expected from the declared dates) per unit of a backfilled month:
+    on time when thong_tin's submitted_on is by the 5th of the following month."""
+    deadline = date(month.year + month.month // 12, month.month % 12 + 1, 5)
+    with psycopg.connect(url) as conn:
+        declared = dict(conn.execute(
+            "SELECT submitting_unit_code, submitted_on FROM audit.submission WHERE period = %s AND status = 'accepted'",
+            (month,)).fetchall())
+        status = dict(conn.execute(
+            "SELECT district_code, status FROM marts.mart_submission_coverage WHERE month = %s AND submitted",
+            (month,)).fetchall())
+    assert set(status) <= set(declared)
+    return status, {u: "late" if declared[u] > deadline else "accepted" for u in status}
+
+
+def test_a_run_with_conf_backfill_is_judged_by_the_declared_date(airflow: LocalAirflow, warehouse: str) -> None:
+    _, summary = run_and_wait(airflow, CONF_BACKFILL_MONTH, backfill=True)
+    cov = summary["coverage"]
+    assert summary["backfill"] is True and cov["backfill"] == cov["expected"] - cov.get("missing", 0) > 0
+    with psycopg.connect(warehouse) as conn:
+        flags = conn.execute("SELECT DISTINCT is_backfill FROM audit.submission WHERE period = %s",
+                             (CONF_BACKFILL_MONTH,)).fetchall()
+    assert flags == [(True,)]
+    status, by_declared = declared_status(warehouse, CONF_BACKFILL_MONTH)
+    assert status == by_declared          # received in 2026, yet not all late
 
 
 def test_a_bad_submission_is_reported_and_does_not_stop_the_run(airflow: LocalAirflow, warehouse: str,
@@ -191,6 +233,13 @@ def test_backfill_three_months_then_an_identical_backfill_changes_nothing(airflo
             "SELECT DISTINCT month FROM marts.mart_progress WHERE month < '2023-04-01' ORDER BY 1")]
         kept = conn.execute("SELECT count(*) FROM audit.submission WHERE status <> 'duplicate'").fetchone()[0]
     assert months == BACKFILL_MONTHS
+    with psycopg.connect(warehouse) as conn:    # an Airflow backfill (run_type backfill) is a backfill
+        flags = conn.execute("SELECT DISTINCT is_backfill FROM audit.submission WHERE period < '2023-04-01'"
+                             ).fetchall()
+    assert flags == [(True,)]
+    for month in BACKFILL_MONTHS:
+        status, by_declared = declared_status(warehouse, month)
+        assert status == by_declared
     before = marts_checksums(warehouse)
 
     second = airflow.client.backfill(MONTHLY, "2023-01-01T00:00:00Z", "2023-03-31T00:00:00Z",

@@ -23,6 +23,7 @@ from ingest.generate import (
     vn_number,
     write_bad_variants,
 )
+from ingest.rules import is_rural_commune, rural_communes
 
 PROVINCE = "38"  # Thanh Hóa: 26 districts
 DISTRICT = "395"  # Huyện Thọ Xuân
@@ -58,7 +59,7 @@ def test_from_july_2025_the_province_submits_for_its_communes(tmp_path: Path, ad
     frames = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=str)
     info = dict(zip(frames["thong_tin"]["key"], frames["thong_tin"]["value"], strict=True))
     assert info["submitting_unit_code"] == "38"
-    communes = {u.code for u in admin.communes_of("38", date(2025, 7, 1))}
+    communes = {u.code for u in rural_communes(admin, "38", date(2025, 7, 1))}  # xã only
     assert set(frames["tieu_chi_xa"]["commune_code"]) == communes
     units = set(frames["nguon_von"]["unit_code"])
     assert units == communes | {"38"}
@@ -66,6 +67,40 @@ def test_from_july_2025_the_province_submits_for_its_communes(tmp_path: Path, ad
     assert "tieu_chi_huyen" not in frames
     # OCOP products continue under the successor communes
     assert set(frames["ocop"]["commune_code"]) <= communes
+
+
+def test_only_xa_take_part(tmp_path: Path, admin: AdminUnits) -> None:
+    """Bắc Ninh (27), May 2023: its two cities (256 Bắc Ninh, 261 Từ Sơn) have only wards and send
+    nothing; every other district reports its xã only (Quế Võ: 9 xã of its 20 units), and every
+    commune named on any sheet is a xã."""
+    paths = generate("27", [MONTH], tmp_path, seed=3)
+    assert [p.name for p in paths] == [f"2023-05_{d}_v1.xlsx" for d in ("258", "259", "260", "262", "263", "264")]
+    for path in paths:
+        unit = path.stem.split("_")[1]
+        sheets = pd.read_excel(path, sheet_name=None, engine="calamine", dtype=str)
+        xa = set(sheets["tieu_chi_xa"]["commune_code"])
+        assert xa == {u.code for u in rural_communes(admin, unit, MONTH)}
+        assert set(sheets["nguon_von"]["unit_code"]) == xa | {unit}
+        for sheet in ("ocop", "ho_tro"):
+            if sheet in sheets:
+                assert set(sheets[sheet]["commune_code"]) <= xa, (path.name, sheet)
+    que_vo = pd.read_excel(paths[1], sheet_name="tieu_chi_xa", engine="calamine", dtype=str)
+    assert len(que_vo) == 9 and len(admin.communes_of("259", MONTH)) == 20
+    # Phủ Lý (347): 4 xã and 10 wards
+    [phu_ly] = [p for p in generate("35", [MONTH], tmp_path / "35", seed=3) if "_347_" in p.name]
+    rows = pd.read_excel(phu_ly, sheet_name="tieu_chi_xa", engine="calamine", dtype=str)
+    assert rows["commune_code"].tolist() == ["13306", "13426", "13507", "13513"]
+
+
+def test_after_the_reform_every_row_names_a_xa(admin: AdminUnits) -> None:
+    """Bắc Ninh (24) from July 2025: products of legacy xã that became part of a ward are not
+    reported (a ward takes no part); the others continue under their 2025 xã."""
+    on = date(2025, 8, 1)
+    sub = build_submission(admin, admin.unit("24", on), on, seed=3)
+    for sheet, column in (("tieu_chi_xa", "commune_code"), ("ocop", "commune_code"), ("ho_tro", "commune_code")):
+        for row in sub.tables[sheet].rows if sheet in sub.tables else []:
+            assert is_rural_commune(admin.unit(row[column], on)), (sheet, row[column])
+    assert len(sub.tables["ocop"].rows) > 0
 
 
 def test_unknown_province_is_an_error(tmp_path: Path) -> None:
@@ -129,7 +164,7 @@ def test_total_rows_equal_the_sum_and_people_give_most(admin: AdminUnits) -> Non
     by_unit: dict[str, list[dict]] = defaultdict(list)
     for row in sub.tables["nguon_von"].rows:
         by_unit[row["unit_code"]].append(row)
-    assert set(by_unit) == {DISTRICT} | {u.code for u in admin.communes_of(DISTRICT, MONTH)}
+    assert set(by_unit) == {DISTRICT} | {u.code for u in rural_communes(admin, DISTRICT, MONTH)}
     by_source: dict[str, float] = defaultdict(float)
     for rows in by_unit.values():
         [total] = [r for r in rows if r["source"] == "tong"]

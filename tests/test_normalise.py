@@ -261,6 +261,28 @@ def test_ocop_groups_from_both_catalogues(group: str) -> None:
     assert nz.ocop_group(group.upper()) == nz.ocop_group(int(group[1])) == group
 
 
+@pytest.mark.parametrize("value, expected", [
+    # a name of one catalogue only names the catalogue too
+    ("Thảo dược", ("g3", "1048")), ("Dược liệu và sản phẩm từ dược liệu", ("g3", "148")),
+    ("Vải và may mặc", ("g4", "1048")), (NFD("vai va may mac"), ("g4", "1048")),
+    ("Hàng thủ công mỹ nghệ", ("g4", "148")), ("HANG THU CONG MY NGHE", ("g4", "148")),
+    ("Sinh vật cảnh", ("g5", "148")), ("Lưu niệm - nội thất - trang trí", ("g5", "1048")),
+    ("Dịch vụ du lịch cộng đồng, du lịch sinh thái và điểm du lịch", ("g6", "148")),
+    ("Dịch vụ du lịch cộng đồng và điểm du lịch", ("g6", "1048")),
+    # codes, numbers and the names both catalogues share name no catalogue
+    ("g4", ("g4", None)), ("G3", ("g3", None)), (4, ("g4", None)), ("Nhóm 5", ("g5", None)),
+    ("Thực phẩm", ("g1", None)), ("Đồ uống", ("g2", None)),
+])
+def test_ocop_group_names_their_catalogue(value, expected) -> None:
+    assert nz.ocop_group_named(value) == expected
+
+
+def test_ocop_group_named_rejects_what_ocop_group_rejects() -> None:
+    for bad in (None, "", "g7", "Vải"):
+        with pytest.raises(NormaliseError):
+            nz.ocop_group_named(bad)
+
+
 def test_titles_hardship_capital_entities_statuses_sets() -> None:
     assert [nz.title(v) for v in (None, "", "NTM", "NTM nâng cao", NFD("ntm KIỂU MẪU"), "ntm kieu mau", "advanced")] \
         == ["none", "none", "ntm", "advanced", "model", "model", "advanced"]
@@ -272,7 +294,9 @@ def test_titles_hardship_capital_entities_statuses_sets() -> None:
                                         "ho", "Hộ kinh doanh")] == [None, "htx", "htx", "dn", "dn", "tht", "tht", "ho", "ho"]
     for k, label in STATUSES.items():
         assert nz.ocop_status(k) == nz.ocop_status(label) == nz.ocop_status(NFD(label.lower())) == k
-    assert nz.criteria_set(None) == "2021-2025" and nz.criteria_set("2016–2020") == "2016-2020"
+    # empty: no set named (the reader fills the set in force for the period)
+    assert nz.criteria_set(None) is None and nz.criteria_set(" ") is None
+    assert nz.criteria_set("2016–2020") == "2016-2020" and nz.criteria_set("2021-2025") == "2021-2025"
     for fn, bad in ((nz.title, "NTM siêu"), (nz.hardship, "rất khó"), (nz.capital_type, "vay"),
                     (nz.entity_type, "cá nhân"), (nz.ocop_status, None), (nz.ocop_status, "đang xét"),
                     (nz.criteria_set, "2010-2015"), (nz.ocop_group, "g7")):

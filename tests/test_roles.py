@@ -56,7 +56,7 @@ def _allowed(url: str, sql: str) -> list[tuple]:
 def test_bi_reader_reads_marts_only(login) -> None:
     url = login("ntm_bi_reader")
     assert len(_allowed(url, "SELECT source_code FROM marts.dim_funding_source")) == 10
-    assert len(_allowed(url, "SELECT * FROM marts.dim_criterion")) == 47
+    assert len(_allowed(url, "SELECT * FROM marts.dim_criterion")) == 56   # 2 x 19 commune + 2 x 9 district
     for relation in ("raw.thong_tin", "raw.nguon_von", "audit.submission", "audit.finding", "staging.stg_raw__thong_tin",
                      "reference.funding_sources"):
         _denied(url, f"SELECT * FROM {relation}")

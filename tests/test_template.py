@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from datetime import date
 from pathlib import Path
 
 import openpyxl
@@ -12,6 +13,8 @@ from openpyxl.workbook.workbook import Workbook
 
 from ingest.template import (
     CRITERIA,
+    GROUPS_148,
+    GROUPS_1048,
     HO_TRO,
     NGUON_VON,
     OCOP,
@@ -97,9 +100,45 @@ def test_dropdowns(wb: Workbook) -> None:
     ocop = _validation_lists(wb, "ocop")
     assert ocop["G"] == ["3", "4", "5"]
     assert ocop["H"] == list(STATUSES)
-    assert len(ocop["F"]) == 6
+    # groups: the names of both catalogues (a product keeps the catalogue it was rated under)
+    assert ocop["F"] == [*GROUPS_148.values(), *(v for g, v in GROUPS_1048.items() if g not in ("g1", "g2"))]
+    assert len(ocop["F"]) == 10
     huyen = _validation_lists(wb, "tieu_chi_huyen")
     assert huyen["B"] == ["Đ", "CĐ"] and huyen["C"] == ["NTM", "NTM nâng cao", "NTM kiểu mẫu"]
+
+
+def test_a_units_template_offers_its_xa_only(tmp_path: Path) -> None:
+    """Phủ Lý (347) in May 2023: 4 xã and 10 wards; the commune dropdowns list the 4 xã."""
+    path = write_template(tmp_path / "347.xlsx", "347", date(2023, 5, 1))
+    book = openpyxl.load_workbook(path)
+    xa_codes = ["13306", "13426", "13507", "13513"]
+    xa = _validation_lists(book, "tieu_chi_xa")
+    assert xa["A"] == xa_codes
+    assert xa["B"] == ["Xã Phù Vân", "Xã Kim Bình", "Xã Đinh Xá", "Xã Trịnh Xá"]
+    assert _validation_lists(book, "ocop")["C"] == xa_codes
+    assert _validation_lists(book, "ho_tro")["A"] == xa_codes
+    assert _validation_lists(book, "nguon_von")["A"] == ["347", *xa_codes]
+    ws = book["thong_tin"]
+    values = {ws.cell(r, 1).value: ws.cell(r, 2).value for r in range(3, 3 + len(THONG_TIN))}
+    assert (values["Mã tỉnh"], values["Mã đơn vị báo cáo"], values["Kỳ báo cáo"], values["Bộ tiêu chí"]) == \
+        ("35", "347", "2023-05", "2021-2025")
+    # before March 2022 the 2016-2020 set is in force
+    old = openpyxl.load_workbook(write_template(tmp_path / "old.xlsx", "347", date(2021, 6, 1)))["thong_tin"]
+    assert old.cell(3 + list(THONG_TIN).index("criteria_set"), 2).value == "2016-2020"
+
+
+def test_a_units_template_needs_a_submitting_unit(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not a submitting unit"):
+        write_template(tmp_path / "x.xlsx", "13306", date(2023, 5, 1))   # a commune before the reform
+    with pytest.raises(ValueError, match="not a submitting unit"):
+        write_template(tmp_path / "y.xlsx", "347", date(2025, 8, 1))     # no districts after it
+    with pytest.raises(ValueError, match="both"):
+        write_template(tmp_path / "z.xlsx", "347")
+    from ingest.cli import main
+    assert main(["template", "-o", str(tmp_path / "c.xlsx"), "--unit", "999", "--month", "2023-05"]) == 2
+    assert main(["template", "-o", str(tmp_path / "d.xlsx"), "--unit", "347"]) == 2
+    assert main(["template", "-o", str(tmp_path / "e.xlsx"), "--unit", "347", "--month", "2023-05"]) == 0
+    assert _validation_lists(openpyxl.load_workbook(tmp_path / "e.xlsx"), "tieu_chi_xa")["A"][0] == "13306"
 
 
 def test_same_bytes_every_time(tmp_path: Path, template: Path) -> None:

@@ -266,3 +266,23 @@ def test_every_check_is_documented() -> None:
     readme = (context_root() / "README.md").read_text(encoding="utf-8")
     checks = {r.configuration.to_json_dict()["meta"]["check"] for rules in build_suites().values() for r in rules}
     assert not {c for c in checks if f"`{c}`" not in readme}
+
+
+def test_model_requires_advanced_under_the_2021_2025_criteria() -> None:
+    """domain.md: titles build on each other; under Decisions 318/319 model requires advanced."""
+    frames = good_frames()
+    titles = frames["tieu_chi_xa"]["ntm_title"].tolist()
+    model_row = titles.index("model") if "model" in titles else None
+    if model_row is None:                                         # make the third commune model
+        model_row = 2
+        _set("tieu_chi_xa", model_row, "ntm_title", "model")(frames)
+    code = frames["tieu_chi_xa"]["commune_code"].iloc[model_row]
+    previous = pd.DataFrame({"commune_code": COMMUNES, "ntm_title": ["ntm"] * len(COMMUNES)})
+    (f,) = [f for f in _all(_run(frames, previous_titles=previous)) if f.check_name == "model_requires_advanced"]
+    assert (f.severity, f.sheet, f.column_name, f.value) == ("error", "tieu_chi_xa", "ntm_title", "model")
+    assert code in f.message_en
+    advanced_before = previous.assign(ntm_title=["advanced"] * len(COMMUNES))
+    assert not [f for f in _all(_run(frames, previous_titles=advanced_before)) if f.check_name == "model_requires_advanced"]
+    older = {k: v.copy() for k, v in frames.items()}
+    older["thong_tin"]["criteria_set"] = "2016-2020"                 # the rule is of the 2021-2025 sets
+    assert not [f for f in _all(_run(older, previous_titles=previous)) if f.check_name == "model_requires_advanced"]

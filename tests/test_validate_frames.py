@@ -49,13 +49,15 @@ def good_frames() -> dict[str, pd.DataFrame]:
     ocop = pd.DataFrame([
         {"excel_row": 4, "product_code": "TH-001", "product_name": "Mật ong rừng", "commune_code": COMMUNES[0],
          "entity_name": "HTX Ong Vàng", "entity_type": "htx", "product_group": "g1", "stars": 3, "status": "rated",
-         "decision_no": "1/QĐ", "decision_date": date(2022, 4, 10), "valid_until": date(2025, 4, 10), "extra": None},
+         "decision_no": "1/QĐ", "decision_date": date(2022, 4, 10), "valid_until": date(2025, 4, 10), "extra": None,
+         "catalogue": "1048"},
         {"excel_row": 5, "product_code": None, "product_name": "Chè xanh", "commune_code": COMMUNES[1],
          "entity_name": "Hộ Lê Văn B", "entity_type": "ho", "product_group": "g2", "stars": None, "status": "preparing",
-         "decision_no": None, "decision_date": None, "valid_until": None, "extra": None},
+         "decision_no": None, "decision_date": None, "valid_until": None, "extra": None, "catalogue": "148"},
         {"excel_row": 6, "product_code": "TH-002", "product_name": "Nón lá", "commune_code": COMMUNES[2],
          "entity_name": "THT Nón", "entity_type": "tht", "product_group": "g4", "stars": 4, "status": "expired",
-         "decision_no": "2/QĐ", "decision_date": date(2020, 3, 1), "valid_until": date(2023, 3, 1), "extra": None},
+         "decision_no": "2/QĐ", "decision_date": date(2020, 3, 1), "valid_until": date(2023, 3, 1), "extra": None,
+         "catalogue": "1048"},
     ]).astype({"excel_row": "Int64", "stars": "Int64"})
     ho_tro = pd.DataFrame([{"excel_row": 4, "commune_code": COMMUNES[1], "supporting_agency": "Sở Nông nghiệp",
                             "description": "Giống cây", "value_mvnd": 120.0, "extra": None}]).astype({"excel_row": "Int64"})

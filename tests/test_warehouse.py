@@ -8,7 +8,6 @@ from decimal import Decimal
 
 import psycopg
 import pytest
-from psycopg.rows import dict_row
 from warehouse_fixtures import (
     VN,
     Commune,
@@ -22,6 +21,7 @@ from warehouse_fixtures import (
     add_submission,
     add_support,
     commune_codes,
+    query_one,
     received,
 )
 
@@ -29,12 +29,12 @@ from ingest.admin_units import load_reference_table
 from ingest.transform import BuildResult, build
 
 PROVINCE = "38"                 # Thanh Hóa
-DISTRICT = "395"                # Thọ Xuân, 30 communes
+DISTRICT = "397"                # Triệu Sơn: 30 xã and 2 townships
 MAY = date(2023, 5, 1)
 MARCH = date(2023, 3, 1)
 REPORT_2017 = date(2017, 12, 1)
-# 12 districts of Thanh Hóa with 207 communes between them
-DISTRICTS_207 = ["380", "381", "382", "384", "385", "386", "387", "388", "389", "390", "396", "401"]
+# 12 districts of Thanh Hóa with 207 xã between them (their wards and townships are not counted)
+DISTRICTS_207 = ["380", "381", "382", "385", "389", "390", "391", "394", "400", "401", "404", "406"]
 
 
 def _district_may(conn: psycopg.Connection, communes: list[str]) -> None:
@@ -77,7 +77,7 @@ def _district_march(conn: psycopg.Connection, communes: list[str]) -> None:
 
 
 def _province_2017(conn: psycopg.Connection, url: str) -> None:
-    """12 districts, 207 communes, 36 NTM, 1,791 criteria met in all (average 8.652)."""
+    """12 districts, 207 xã, 36 NTM, 1,791 criteria met in all (average 8.652)."""
     all_communes = [(d, c) for d in DISTRICTS_207 for c in commune_codes(url, d)]
     assert len(all_communes) == 207
     met = {}
@@ -93,20 +93,20 @@ def _province_2017(conn: psycopg.Connection, url: str) -> None:
 
 
 def _coverage_cases(conn: psycopg.Connection, url: str) -> None:
-    """396: v1 rejected on time, v2 accepted late; 397: rejected only; the rest of May missing."""
+    """396: v1 rejected on time, v2 accepted late; 398: rejected only; the rest of May missing."""
     communes_396 = commune_codes(url, "396")
     add_submission(conn, "396", PROVINCE, MAY, 1, "rejected", received(MAY, 2))
     sid = add_submission(conn, "396", PROVINCE, MAY, 2, "accepted", datetime(2023, 6, 10, 9, tzinfo=VN))
     add_communes(conn, sid, [Commune(c, 12) for c in communes_396])
     add_funding(conn, sid, [Funding("396", "ns_tw", 1000)])
-    add_submission(conn, "397", PROVINCE, MAY, 1, "rejected", received(MAY, 1))
+    add_submission(conn, "398", PROVINCE, MAY, 1, "rejected", received(MAY, 1))
 
 
 def _after_reorganisation(conn: psycopg.Connection) -> list[str]:
     """July 2025: the province reports its 2025 communes directly."""
     codes = [r[0] for r in conn.execute(
         "SELECT unit_code FROM ref.admin_unit WHERE list_name = '2025' AND unit_level = 'commune' "
-        "AND province_code = %s ORDER BY unit_code LIMIT 3", (PROVINCE,)).fetchall()]
+        "AND unit_type = 'Xã' AND province_code = %s ORDER BY unit_code LIMIT 3", (PROVINCE,)).fetchall()]
     sid = add_submission(conn, PROVINCE, PROVINCE, date(2025, 7, 1))
     add_communes(conn, sid, [Commune(codes[0], 19, "ntm"), Commune(codes[1], 19, "model"), Commune(codes[2], 4)])
     add_funding(conn, sid, [Funding(PROVINCE, "ns_tinh", 5000), Funding(codes[0], "nhan_dan", 2500)])
@@ -129,13 +129,6 @@ def warehouse(database_url: str) -> tuple[str, BuildResult, list[str]]:
     return database_url, result, lines
 
 
-def _one(url: str, sql: str, *params) -> dict:
-    with psycopg.connect(url) as conn:
-        rows = conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
-    assert len(rows) == 1, rows
-    return rows[0]
-
-
 def test_build_passes_every_test(warehouse) -> None:
     _url, result, lines = warehouse
     assert result.success, [str(f) for f in result.failures]
@@ -152,7 +145,7 @@ def test_build_passes_every_test(warehouse) -> None:
 
 def test_district_funding_to_may_2023_in_one_query(warehouse) -> None:
     url, *_ = warehouse
-    row = _one(url, """SELECT total_ytd_mvnd, ns_tw_ytd_mvnd, ns_tinh_ytd_mvnd, ns_huyen_xa_ytd_mvnd,
+    row = query_one(url, """SELECT total_ytd_mvnd, ns_tw_ytd_mvnd, ns_tinh_ytd_mvnd, ns_huyen_xa_ytd_mvnd,
                               nhan_dan_ytd_mvnd, has_estimates, community_share
                        FROM marts.mart_funding WHERE unit_code = %s AND month = %s""", DISTRICT, MAY)
     assert row["total_ytd_mvnd"] == Decimal("892738")
@@ -166,20 +159,20 @@ def test_district_funding_to_may_2023_in_one_query(warehouse) -> None:
 
 def test_funding_increments_over_a_missing_month(warehouse) -> None:
     url, *_ = warehouse
-    row = _one(url, """SELECT amount_ytd_mvnd, amount_month_mvnd, months_covered, increment_spans_gap
+    row = query_one(url, """SELECT amount_ytd_mvnd, amount_month_mvnd, months_covered, increment_spans_gap
                        FROM marts.fct_funding WHERE unit_code = %s AND source_code = 'ns_tw' AND month = %s""",
                DISTRICT, MAY)
     # March 30,000, April not received, May 52,627: the increment goes to May, flagged
     assert row == {"amount_ytd_mvnd": Decimal("52627.000"), "amount_month_mvnd": Decimal("22627.000"),
                    "months_covered": 2, "increment_spans_gap": True}
-    march = _one(url, """SELECT amount_month_mvnd, months_covered FROM marts.fct_funding
+    march = query_one(url, """SELECT amount_month_mvnd, months_covered FROM marts.fct_funding
                          WHERE unit_code = %s AND source_code = 'ns_tw' AND month = %s""", DISTRICT, MARCH)
     assert march == {"amount_month_mvnd": Decimal("30000.000"), "months_covered": 3}
 
 
 def test_district_progress_in_one_query(warehouse) -> None:
     url, *_ = warehouse
-    row = _one(url, """SELECT communes_total, communes_ntm, communes_advanced, communes_model,
+    row = query_one(url, """SELECT communes_total, communes_ntm, communes_advanced, communes_model,
                               titles_at_risk, communes_hardship, support_ytd_mvnd, communes_19,
                               communes_15_18, communes_5_9
                        FROM marts.mart_progress WHERE unit_level = 'district' AND unit_code = %s AND month = %s""",
@@ -190,37 +183,47 @@ def test_district_progress_in_one_query(warehouse) -> None:
 
 
 def test_province_36_of_207_communes_average_8_65(warehouse) -> None:
+    """12 of Thanh Hóa's 26 districts reported for December 2017: 36 of their 207 xã hold the title.
+    The denominator of the percentage is every xã of the province in force (453, the sum of the
+    xã of its 26 districts per the reference list), not the communes that happened to report."""
     url, *_ = warehouse
-    row = _one(url, """SELECT communes_ntm, communes_total, round(avg_criteria_per_commune, 2) AS avg,
-                              avg_criteria_per_commune, pct_communes_ntm, districts_reporting, districts_ntm
+    row = query_one(url, """SELECT communes_ntm, communes_total, communes_expected, round(avg_criteria_per_commune, 2) AS avg,
+                              avg_criteria_per_commune, pct_communes_ntm, districts_reporting, districts_ntm,
+                              districts_total, districts_reported, communes_carried_forward
                        FROM marts.mart_progress WHERE unit_level = 'province' AND unit_code = %s AND month = %s""",
                PROVINCE, REPORT_2017)
     assert (row["communes_ntm"], row["communes_total"], row["avg"]) == (36, 207, Decimal("8.65"))
     assert float(row["avg_criteria_per_commune"]) == pytest.approx(1791 / 207)   # not rounded in storage
-    assert float(row["pct_communes_ntm"]) == pytest.approx(100 * 36 / 207)
-    assert (row["districts_reporting"], row["districts_ntm"]) == (12, 2)
+    assert row["communes_expected"] == 453 and row["communes_carried_forward"] == 0
+    assert float(row["pct_communes_ntm"]) == pytest.approx(100 * 36 / 453)
+    assert (row["districts_reporting"], row["districts_reported"], row["districts_ntm"]) == (12, 12, 2)
+    assert row["districts_total"] == 26
 
 
 def test_district_ocop_in_one_query(warehouse) -> None:
     url, *_ = warehouse
-    row = _one(url, """SELECT products_rated, products_preparing, expired, expiring_within_6_months,
-                              products_3_star, products_4_star, products_5_star, products_g1
+    row = query_one(url, """SELECT products_rated, products_preparing, expired, expiring_within_6_months,
+                              products_3_star, products_4_star, products_5_star, products_g1, products_1048,
+                              products_1048_g1
                        FROM marts.mart_ocop WHERE unit_level = 'district' AND unit_code = %s AND month = %s""",
                DISTRICT, MAY)
+    # every rated product was decided before 24 Feb 2023: held under Decision 1048's catalogue,
+    # counted in products_1048 and never in the Decision 148 columns (products_g1..g6)
     assert row == {"products_rated": 14, "products_preparing": 9, "expired": 2, "expiring_within_6_months": 1,
-                   "products_3_star": 10, "products_4_star": 3, "products_5_star": 1, "products_g1": 6}
+                   "products_3_star": 10, "products_4_star": 3, "products_5_star": 1, "products_g1": 0,
+                   "products_1048": 14, "products_1048_g1": 6}
 
 
 def test_latest_accepted_version_wins(warehouse) -> None:
     url, *_ = warehouse
-    row = _one(url, """SELECT count(*) AS communes, max(criteria_met) AS met, count(DISTINCT submission_id) AS subs
+    row = query_one(url, """SELECT count(*) AS communes, max(criteria_met) AS met, count(DISTINCT submission_id) AS subs
                        FROM marts.fct_commune_status WHERE district_code = '396' AND month = %s""", MAY)
     with psycopg.connect(url) as conn:
         accepted = conn.execute("SELECT submission_id FROM audit.submission WHERE submitting_unit_code = '396' "
                                 "AND period = %s AND version = 2", (MAY,)).fetchone()[0]
         used = conn.execute("SELECT DISTINCT submission_id FROM marts.fct_commune_status "
                             "WHERE district_code = '396' AND month = %s", (MAY,)).fetchall()
-    assert row["communes"] == 16 and row["met"] == 12 and row["subs"] == 1
+    assert row["communes"] == 15 and row["met"] == 12 and row["subs"] == 1      # Thường Xuân: 15 xã
     assert used == [(accepted,)]
 
 
@@ -238,8 +241,8 @@ def test_submission_coverage(warehouse) -> None:
     assert len(status) == 26                      # every legacy district of Thanh Hóa
     assert status[DISTRICT] == "accepted"
     assert status["396"] == "late"
-    assert status["397"] == "rejected"
-    assert status["398"] == "missing"
+    assert status["398"] == "rejected"
+    assert status["399"] == "missing"
     assert late[0] is True and late[1] == 2 and late[2] == datetime(2023, 6, 10, 9, tzinfo=VN)
     assert months[0] == REPORT_2017 and months[1] == date(2025, 7, 1)
     assert months[2] == 92                        # 2017-12 .. 2025-07, nothing left out
@@ -271,15 +274,17 @@ def test_dimensions(warehouse) -> None:
         sources = dict(conn.execute("SELECT source_code, is_state_budget FROM marts.dim_funding_source").fetchall())
         merged = conn.execute("SELECT count(*) FROM marts.dim_admin_unit WHERE list_name = 'legacy' "
                               "AND unit_level = 'commune' AND successor_code IS NOT NULL").fetchone()[0]
-    assert crit == [("2016-2020", "commune", 19), ("2021-2025", "commune", 19), ("2021-2025", "district", 9)]
+    assert crit == [("2016-2020", "commune", 19), ("2016-2020", "district", 9),      # Decisions 1980, 558
+                    ("2021-2025", "commune", 19), ("2021-2025", "district", 9)]      # Decisions 318, 320
     assert label == ("Tháng 5/2023", 2)
     assert sources["ns_huyen_xa"] is True and sources["nhan_dan"] is False and len(sources) == 10
+    assert sources["long_ghep"] is True          # state money of other national programmes (marts.md)
     assert merged > 9000
 
 
 def test_title_snapshot_records_current_titles(warehouse) -> None:
     url, *_ = warehouse
-    row = _one(url, """SELECT count(*) AS n, count(*) FILTER (WHERE ntm_title = 'model') AS model
+    row = query_one(url, """SELECT count(*) AS n, count(*) FILTER (WHERE ntm_title = 'model') AS model
                        FROM marts.snap_commune_title WHERE dbt_valid_to IS NULL AND district_code = %s""", DISTRICT)
     assert row == {"n": 30, "model": 1}
 
@@ -312,7 +317,8 @@ def test_mart_contracts_match_marts_md(warehouse) -> None:
         "fct_support": "month commune_code district_code province_code supporting_agency value_mvnd description "
                        "submission_id",
         "fct_ocop_product": "month product_key product_name commune_code district_code province_code entity_type "
-                            "product_group stars status decision_date valid_until expires_within_6_months submission_id",
+                            "product_group catalogue stars status decision_date valid_until recognised_by "
+                            "expires_within_6_months submission_id",
         "mart_progress": "month unit_code unit_level communes_total communes_ntm communes_advanced communes_model "
                          "pct_communes_ntm avg_criteria_per_commune communes_19 communes_15_18 communes_10_14 "
                          "communes_5_9 communes_lt5 titles_at_risk communes_hardship support_ytd_mvnd districts_ntm",
@@ -321,8 +327,9 @@ def test_mart_contracts_match_marts_md(warehouse) -> None:
                         "doanh_nghiep_ytd_mvnd nhan_dan_ytd_mvnd khac_ytd_mvnd state_budget_share community_share "
                         "has_estimates",
         "mart_ocop": "month unit_code unit_level products_rated products_3_star products_4_star products_5_star "
-                     "products_preparing expiring_within_6_months expired products_g1 products_g6",
-        "mart_submission_coverage": "month province_code district_code submitted latest_version status received_at",
+                     "products_preparing expiring_within_6_months expired products_g1 products_g6 products_1048",
+        "mart_submission_coverage": "month province_code district_code submitted latest_version version_in_force "
+                                    "status received_at submitted_on is_backfill",
     }
     with psycopg.connect(url) as conn:
         rows = conn.execute("SELECT table_name, column_name FROM information_schema.columns "

@@ -15,7 +15,7 @@ from warehouse_fixtures import commune_codes, district_codes, months, province_h
 from ingest.admin_units import load_reference_table
 from ingest.transform import build
 
-PROVINCE = "38"   # Thanh Hóa: 26 districts, 547 communes
+PROVINCE = "38"   # Thanh Hóa: 26 districts, 453 xã (547 commune-level units with its wards and townships)
 
 
 def _fact_rows_by_xmin(url: str) -> dict[str, int]:
@@ -65,4 +65,4 @@ def test_one_new_month_incremental_vs_full_refresh(fresh_database_url: str) -> N
     print(f"first build {first.elapsed:.1f} s, no-change build {idle.elapsed:.1f} s, "
           f"one new month incremental {incremental.elapsed:.1f} s, full refresh {full.elapsed:.1f} s; "
           f"fact models {_fact_seconds(incremental_lines):.1f} s incremental vs {_fact_seconds(full_lines):.1f} s full")
-    assert rows == 25 * 547 * 19
+    assert rows == 25 * 453 * 19

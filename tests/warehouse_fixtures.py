@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import psycopg
+from psycopg.rows import dict_row
 
 CRITERIA = [f"tc{i:02d}" for i in range(1, 20)]
 VN = timezone(timedelta(hours=7))
@@ -49,6 +50,7 @@ class Product:
     valid_until: date | None = None
     entity_type: str = "htx"
     code: str | None = None
+    catalogue: str | None = None    # '148' / '1048' as the reader gives it; None: the warehouse's date rule
 
 
 @dataclass(frozen=True)
@@ -122,10 +124,10 @@ def add_funding(conn: psycopg.Connection, sid: int, rows: Iterable[Funding]) -> 
 def add_ocop(conn: psycopg.Connection, sid: int, rows: Iterable[Product]) -> None:
     with conn.cursor().copy("COPY raw.ocop (submission_id, excel_row, product_code, product_name, "
                             "commune_code, entity_name, entity_type, product_group, stars, status, "
-                            "decision_date, valid_until) FROM STDIN") as copy:
+                            "decision_date, valid_until, catalogue) FROM STDIN") as copy:
         for i, p in enumerate(rows):
             copy.write_row((sid, i + 5, p.code, p.name, p.commune_code, f"HTX {p.name}", p.entity_type,
-                            p.group, p.stars, p.status, p.decision_date, p.valid_until))
+                            p.group, p.stars, p.status, p.decision_date, p.valid_until, p.catalogue))
 
 
 def add_support(conn: psycopg.Connection, sid: int, rows: Iterable[Support]) -> None:
@@ -143,12 +145,35 @@ def add_district_criteria(conn: psycopg.Connection, sid: int, met: int, title: s
 
 
 def commune_codes(url: str, district_code: str) -> list[str]:
-    """The legacy communes of a district, from ref.admin_unit (load it first)."""
+    """The legacy xã of a district, from ref.admin_unit (load it first). Only xã take part in NTM:
+    wards and townships are left out (`ward_codes` gives those)."""
+    return _legacy_communes(url, district_code, xa=True)
+
+
+def ward_codes(url: str, district_code: str) -> list[str]:
+    """The legacy wards and townships of a district (units that take no part in NTM)."""
+    return _legacy_communes(url, district_code, xa=False)
+
+
+def _legacy_communes(url: str, district_code: str, xa: bool) -> list[str]:
     with psycopg.connect(url) as conn:
         rows = conn.execute(
             "SELECT unit_code FROM ref.admin_unit WHERE unit_level = 'commune' AND list_name = 'legacy' "
-            "AND parent_code = %s ORDER BY unit_code", (district_code,)).fetchall()
+            "AND (unit_type = 'Xã') = %s AND parent_code = %s ORDER BY unit_code", (xa, district_code)).fetchall()
     return [r[0] for r in rows]
+
+
+def query_rows(url: str, sql: str, *params) -> list[dict]:
+    """The rows of a query, as dicts (for assertions on the marts)."""
+    with psycopg.connect(url) as conn:
+        return conn.cursor(row_factory=dict_row).execute(sql, params).fetchall()
+
+
+def query_one(url: str, sql: str, *params) -> dict:
+    """The one row of a query, as a dict; fails when there is not exactly one."""
+    rows = query_rows(url, sql, *params)
+    assert len(rows) == 1, rows
+    return rows[0]
 
 
 def district_codes(url: str, province_code: str) -> list[str]:

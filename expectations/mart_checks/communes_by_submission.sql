@@ -1,10 +1,15 @@
--- Communes per month and submission: rows of raw.tieu_chi_xa of accepted submissions against
--- rows of marts.fct_commune_status.
+-- Communes per month and submission: rows of raw.tieu_chi_xa of accepted submissions that name a
+-- xã in force on the last day of the period (wards, townships and special zones are kept in raw
+-- but never counted) against rows of marts.fct_commune_status.
 with raw_side as (
     select s.period as month, s.submitting_unit_code as unit_code, x.submission_id,
            count(distinct x.commune_code) as raw_value
     from raw.tieu_chi_xa as x
     join audit.submission as s using (submission_id)
+    join ref.admin_unit as u
+      on u.unit_code = x.commune_code and u.unit_level = 'commune' and u.unit_type = 'Xã'
+     and u.valid_from <= (s.period + interval '1 month' - interval '1 day')::date
+     and (u.valid_to is null or u.valid_to >= (s.period + interval '1 month' - interval '1 day')::date)
     where s.status = 'accepted' and (%(month)s::date is null or s.period = %(month)s::date)
     group by 1, 2, 3
 ),

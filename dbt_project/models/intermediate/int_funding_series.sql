@@ -1,11 +1,21 @@
--- Funding figures are cumulative from 1 January. The month's increment is the difference to the
--- previous figure of the same series (unit, source, capital type) within the same year.
--- January's increment is its figure. When months are missing in between, the whole difference
--- is attributed to the month received and flagged (months_covered > 1): a missing month is never
--- taken as 0. The first figure of a year reported after January covers January up to that month.
+{#- a table with fresh statistics: the marts above aggregate it several times, and the nested
+    views' row estimates (a window filter) would otherwise be off by orders of magnitude -#}
+{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+-- Funding figures are cumulative from 1 January. The month's increment of a series (unit, source,
+-- capital type) is the difference to its previous figure within the same year; the first figure
+-- of a year is its own increment and covers January up to that month. When months are missing in
+-- between, the whole difference goes to the month received and is flagged (months_covered > 1): a
+-- missing month is never taken as 0.
+-- Across the 1 July 2025 reform a series continues under the 2025 unit that absorbed it (a
+-- commune's successor; district- and province-wide figures under the 2025 province): the figure
+-- reported after the reform covers the new unit's territory since 1 January, so its first
+-- increment is the difference from the sum of its predecessors' June figures, never the whole
+-- year (domain.md). `disappears_in` marks a series that its submitting unit stopped reporting: the
+-- next month the unit reported within the year, when the series is absent from it.
 with reported as (
     select
         l.month,
+        l.submitting_unit_code,
         f.unit_code,
         l.district_code,
         l.province_code,
@@ -15,6 +25,7 @@ with reported as (
         f.is_estimate,
         l.submission_id,
         extract(year from l.month)::integer as year_no,
+        {{ is_reformed('l.month') }} as reformed,
         row_number() over (
             partition by l.month, f.unit_code, f.source_code, f.capital_type
             order by l.specificity, l.received_at desc, l.submission_id desc
@@ -23,34 +34,92 @@ with reported as (
     inner join {{ ref('stg_raw__nguon_von') }} as f on f.submission_id = l.submission_id
 ),
 
+picked as (
+    select * from reported where pick = 1
+),
+
+predecessors as (
+    -- legacy figures of the reform year under the 2025 unit that continues them
+    select
+        p.month,
+        case when length(p.unit_code) = 5 then uc.successor_code else up.successor_code end as unit_code,
+        p.source_code,
+        p.capital_type,
+        p.year_no,
+        sum(p.amount_ytd_mvnd) as amount_ytd_mvnd
+    from picked as p
+    inner join {{ ref('stg_ref__admin_unit') }} as up
+        on up.unit_code = p.province_code and up.unit_level = 'province' and {{ in_force('up', 'p.month') }}
+    left join {{ ref('stg_ref__admin_unit') }} as uc
+        on uc.unit_code = p.unit_code and uc.unit_level = 'commune' and {{ in_force('uc', 'p.month') }}
+    where p.year_no = extract(year from date '{{ var("reorganisation_date") }}')
+        and not p.reformed
+    group by 1, 2, 3, 4, 5
+),
+
+chained as (
+    select
+        month, submitting_unit_code, unit_code, district_code, province_code, source_code,
+        capital_type, year_no, reformed, amount_ytd_mvnd, is_estimate, true as is_own, submission_id
+    from picked
+    union all
+    select
+        month, null as submitting_unit_code, unit_code, null as district_code, null as province_code,
+        source_code, capital_type, year_no, true as reformed, amount_ytd_mvnd, null as is_estimate,
+        false as is_own, null::bigint as submission_id
+    from predecessors
+    where unit_code is not null
+),
+
 series as (
+    -- the predecessors' rows (reformed partition, before July) precede every own row of their
+    -- partition, so `lead` of an own row is always an own row
     select
         *,
         lag(month) over w as previous_month,
-        lag(amount_ytd_mvnd) over w as previous_ytd_mvnd
-    from reported
-    where pick = 1
+        lag(amount_ytd_mvnd) over w as previous_ytd_mvnd,
+        lead(month) over w as next_series_month
+    from chained
     window w as (
-        partition by unit_code, source_code, capital_type, year_no
+        partition by unit_code, source_code, capital_type, year_no, reformed
         order by month
     )
+),
+
+next_report as (
+    select
+        submitting_unit_code,
+        month,
+        lead(month) over (
+            partition by submitting_unit_code, year_no, reformed order by month
+        ) as next_reported_month
+    from (select distinct submitting_unit_code, month, year_no, reformed from picked) as m
 )
 
 select
-    month,
-    year_no,
-    unit_code,
-    district_code,
-    province_code,
-    source_code,
-    capital_type,
-    amount_ytd_mvnd,
-    amount_ytd_mvnd - coalesce(previous_ytd_mvnd, 0) as amount_month_mvnd,
+    o.month,
+    o.year_no,
+    o.submitting_unit_code,
+    o.unit_code,
+    o.district_code,
+    o.province_code,
+    o.source_code,
+    o.capital_type,
+    o.amount_ytd_mvnd,
+    o.amount_ytd_mvnd - coalesce(o.previous_ytd_mvnd, 0) as amount_month_mvnd,
     case
-        when previous_month is null then extract(month from month)::integer
-        else ((extract(year from month) - extract(year from previous_month)) * 12
-              + extract(month from month) - extract(month from previous_month))::integer
+        when o.previous_month is null then extract(month from o.month)::integer
+        else ((extract(year from o.month) - extract(year from o.previous_month)) * 12
+              + extract(month from o.month) - extract(month from o.previous_month))::integer
     end as months_covered,
-    is_estimate,
-    submission_id
-from series
+    o.is_estimate,
+    case
+        when n.next_reported_month is not null
+            and (o.next_series_month is null or o.next_series_month > n.next_reported_month)
+            then n.next_reported_month
+    end as disappears_in,
+    o.submission_id
+from series as o
+inner join next_report as n
+    on n.submitting_unit_code = o.submitting_unit_code and n.month = o.month
+where o.is_own

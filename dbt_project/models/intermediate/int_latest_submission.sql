@@ -8,7 +8,12 @@ with accepted as (
         s.version,
         s.received_at,
         coalesce(t.province_code, s.province_code) as province_code,
-        t.criteria_set,
+        -- the set in force for the period when the file leaves it empty (domain.md): 2016-2020
+        -- up to February 2022, 2021-2025 from March 2022 (Decision 318 of 8 March 2022)
+        coalesce(
+            nullif(t.criteria_set, ''),
+            case when s.period < date '2022-03-01' then '2016-2020' else '2021-2025' end
+        ) as criteria_set,
         row_number() over (
             partition by s.submitting_unit_code, s.period
             order by s.version desc, s.received_at desc, s.submission_id desc

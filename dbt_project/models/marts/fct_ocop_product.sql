@@ -1,15 +1,16 @@
-{%- set months = months_to_rebuild(ref('stg_raw__ocop')) -%}
+{%- set months = ocop_months_to_rebuild() -%}
 {{
     config(
         materialized='incremental',
         incremental_strategy='delete+insert',
         unique_key='month',
         on_schema_change='append_new_columns',
-        pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__ocop'))) }}",
+        pre_hook="{{ delete_months(ocop_months_to_rebuild()) }}",
         post_hook="{{ month_index() }}"
     )
 }}
--- OCOP products, state at month end (incremental by month).
+-- OCOP products, state at month end (incremental by month), with the catalogue each product's
+-- group belongs to, its validity (decision date + 36 months when not given) and who recognised it.
 select
     month::date as month,
     product_key::text as product_key,
@@ -21,11 +22,13 @@ select
     entity_name::text as entity_name,
     entity_type::text as entity_type,
     product_group::text as product_group,
+    catalogue::text as catalogue,
     stars::integer as stars,
     status::text as status,
     effective_status::text as effective_status,
     decision_date::date as decision_date,
     valid_until::date as valid_until,
+    recognised_by::text as recognised_by,
     expires_within_6_months::boolean as expires_within_6_months,
     submission_id::bigint as submission_id
 from {{ ref('int_ocop_product_month') }} as src

@@ -1,6 +1,8 @@
 -- OCOP products per unit (district, province) and month, state at month end. "Rated" counts
 -- products rated or re-rated and still valid at month end; "expired" those marked expired or
--- whose validity ended (due for re-recognition).
+-- whose validity ended (due for re-recognition). By-group counts never add the two catalogues:
+-- products_g1..g6 count rated products of Decision 148's catalogue, products_1048 (and
+-- products_1048_g1..g6) those still held under Decision 1048's.
 with products as (
     select * from {{ ref('fct_ocop_product') }}
 ),
@@ -8,8 +10,7 @@ with products as (
 rolled as (
     select
         month,
-        case when grouping(district_code) = 0 then 'district' else 'province' end as unit_level,
-        case when grouping(district_code) = 0 then district_code else province_code end as unit_code,
+        {{ rollup_unit(with_commune=false) }},
         province_code,
         count(*) as products_total,
         count(*) filter (where effective_status in ('rated', 're_rated')) as products_rated,
@@ -20,23 +21,25 @@ rolled as (
         count(*) filter (where expires_within_6_months) as expiring_within_6_months,
         count(*) filter (where effective_status = 'expired') as expired,
         {%- for g in range(1, 7) %}
-        count(*) filter (where effective_status in ('rated', 're_rated') and product_group = 'g{{ g }}') as products_g{{ g }}{{ ',' if not loop.last }}
+        count(*) filter (
+            where effective_status in ('rated', 're_rated') and catalogue = '148' and product_group = 'g{{ g }}'
+        ) as products_g{{ g }},
+        {%- endfor %}
+        count(*) filter (where effective_status in ('rated', 're_rated') and catalogue = '1048') as products_1048,
+        {%- for g in range(1, 7) %}
+        count(*) filter (
+            where effective_status in ('rated', 're_rated') and catalogue = '1048' and product_group = 'g{{ g }}'
+        ) as products_1048_g{{ g }}{{ ',' if not loop.last }}
         {%- endfor %}
     from products
     group by grouping sets ((month, province_code, district_code), (month, province_code))
-),
-
-units as (
-    select unit_code, unit_level, max(successor_code) as successor_code
-    from {{ ref('dim_admin_unit') }}
-    group by unit_code, unit_level
 )
 
 select
-    month::date as month,
-    unit_code::text as unit_code,
-    unit_level::text as unit_level,
-    province_code::text as province_code,
+    r.month::date as month,
+    r.unit_code::text as unit_code,
+    r.unit_level::text as unit_level,
+    r.province_code::text as province_code,
     u.successor_code::text as successor_code,
     products_total::integer as products_total,
     products_rated::integer as products_rated,
@@ -47,8 +50,14 @@ select
     expiring_within_6_months::integer as expiring_within_6_months,
     expired::integer as expired,
     {%- for g in range(1, 7) %}
-    products_g{{ g }}::integer as products_g{{ g }}{{ ',' if not loop.last }}
+    products_g{{ g }}::integer as products_g{{ g }},
+    {%- endfor %}
+    products_1048::integer as products_1048,
+    {%- for g in range(1, 7) %}
+    products_1048_g{{ g }}::integer as products_1048_g{{ g }}{{ ',' if not loop.last }}
     {%- endfor %}
 from rolled as r
-left join units as u using (unit_code, unit_level)
-where unit_code is not null
+-- the unit in force at month end (the same code may name another unit in the other list)
+left join {{ ref('stg_ref__admin_unit') }} as u
+    on u.unit_code = r.unit_code and u.unit_level = r.unit_level and {{ in_force('u', 'r.month') }}
+where r.unit_code is not null

@@ -1,27 +1,26 @@
--- NTM progress per unit (commune, district, province) and month. Province and district rows
--- count the communes reported that month by the submissions in force. Codes are those in force
--- in the month: legacy units up to 2025-06, the 2025 units from 2025-07 (no district rows);
--- successor_code links a legacy unit to its 2025 unit so series can be followed across the
--- reorganisation.
-with status as (
-    select * from {{ ref('fct_commune_status') }}
+-- NTM progress per unit (commune, district, province) and month (marts.md, "Who is counted").
+-- Only xã are counted. A unit's communes are those whose status is known for the month: reported
+-- that month, or carried forward from the latest earlier accepted submission of a unit that did
+-- not report (int_commune_known_month). communes_expected counts the xã in force in the unit on
+-- the last day of the month per the reference list, and pct_communes_ntm is over it, so a late
+-- report moves no denominator. Codes are those in force in the month: legacy units up to
+-- 2025-06, the 2025 units from 2025-07 (no district rows, district columns null);
+-- successor_code links a legacy unit to its 2025 unit.
+with known as (
+    select
+        *,
+        {{ criteria_band('criteria_met') }} as criteria_band,
+        (ntm_title <> 'none' and criteria_met < criteria_total) as title_at_risk
+    from {{ ref('int_commune_known_month') }}
 ),
 
 rolled as (
     select
         month,
-        case
-            when grouping(commune_code) = 0 then 'commune'
-            when grouping(district_code) = 0 then 'district'
-            else 'province'
-        end as unit_level,
-        case
-            when grouping(commune_code) = 0 then commune_code
-            when grouping(district_code) = 0 then district_code
-            else province_code
-        end as unit_code,
+        {{ rollup_unit() }},
         province_code,
         count(*) as communes_total,
+        count(*) filter (where is_carried_forward) as communes_carried_forward,
         count(*) filter (where ntm_title in ('ntm', 'advanced', 'model')) as communes_ntm,
         count(*) filter (where ntm_title = 'advanced') as communes_advanced,
         count(*) filter (where ntm_title = 'model') as communes_model,
@@ -32,9 +31,8 @@ rolled as (
         count(*) filter (where criteria_band = '5-9') as communes_5_9,
         count(*) filter (where criteria_band = '<5') as communes_lt5,
         count(*) filter (where title_at_risk) as titles_at_risk,
-        count(*) filter (where hardship in ('kk', 'dbkk')) as communes_hardship,
-        count(distinct district_code) as districts_reporting
-    from status
+        count(*) filter (where hardship in ('kk', 'dbkk')) as communes_hardship
+    from known
     group by grouping sets (
         (month, province_code, district_code, commune_code),
         (month, province_code, district_code),
@@ -42,26 +40,80 @@ rolled as (
     )
 ),
 
-support_month as (
+xa_in_force as (
+    -- every xã in force on the last day of each month, in the provinces that have rows that month
+    select
+        m.month,
+        u.unit_code as commune_code,
+        case when not {{ is_reformed('m.month') }} then u.parent_code end as district_code,
+        u.province_code
+    from (select distinct month, province_code from known) as m
+    inner join {{ ref('stg_ref__admin_unit') }} as u
+        on u.province_code = m.province_code and {{ is_xa('u') }} and {{ in_force('u', 'm.month') }}
+),
+
+expected as (
     select
         month,
-        date_trunc('year', month) as year_start,
-        case
-            when grouping(commune_code) = 0 then 'commune'
-            when grouping(district_code) = 0 then 'district'
-            else 'province'
-        end as unit_level,
-        case
-            when grouping(commune_code) = 0 then commune_code
-            when grouping(district_code) = 0 then district_code
-            else province_code
-        end as unit_code,
-        sum(value_mvnd) as value_mvnd
-    from {{ ref('fct_support') }}
+        {{ rollup_unit() }},
+        count(*) as communes_expected,
+        count(distinct district_code) as districts_total
+    from xa_in_force
     group by grouping sets (
         (month, province_code, district_code, commune_code),
         (month, province_code, district_code),
         (month, province_code)
+    )
+),
+
+districts_reported as (
+    select month, province_code, count(distinct submitting_unit_code) as districts_reported
+    from {{ ref('int_latest_submission') }}
+    where submitting_level = 'district'
+    group by month, province_code
+),
+
+support_units as (
+    -- each month's support under the units of its own month; January-June 2025 also under the
+    -- 2025 successors of its commune and province, so that a 2025 year to date after June adds
+    -- the months reported under the legacy units (domain.md, "Administrative units")
+    select
+        s.month,
+        {{ is_reformed('s.month') }} as reformed_units,
+        s.commune_code,
+        s.district_code,
+        s.province_code,
+        s.value_mvnd
+    from {{ ref('fct_support') }} as s
+    union all
+    select
+        s.month,
+        true as reformed_units,
+        uc.successor_code as commune_code,
+        null as district_code,
+        up.successor_code as province_code,
+        s.value_mvnd
+    from {{ ref('fct_support') }} as s
+    inner join {{ ref('stg_ref__admin_unit') }} as up
+        on up.unit_code = s.province_code and up.unit_level = 'province' and {{ in_force('up', 's.month') }}
+    left join {{ ref('stg_ref__admin_unit') }} as uc
+        on uc.unit_code = s.commune_code and uc.unit_level = 'commune' and {{ in_force('uc', 's.month') }}
+    where s.month >= date_trunc('year', date '{{ var("reorganisation_date") }}')
+        and not {{ is_reformed('s.month') }}
+        and up.successor_code is not null
+),
+
+support_month as (
+    select
+        month,
+        reformed_units,
+        {{ rollup_unit() }},
+        sum(value_mvnd) as value_mvnd
+    from support_units
+    group by grouping sets (
+        (month, reformed_units, province_code, district_code, commune_code),
+        (month, reformed_units, province_code, district_code),
+        (month, reformed_units, province_code)
     )
 ),
 
@@ -71,15 +123,10 @@ support_ytd as (
     inner join support_month as s
         on s.unit_level = r.unit_level
         and s.unit_code = r.unit_code
-        and s.year_start = date_trunc('year', r.month)
+        and s.reformed_units = {{ is_reformed('r.month') }}
+        and date_trunc('year', s.month) = date_trunc('year', r.month)
         and s.month <= r.month
     group by r.month, r.unit_level, r.unit_code
-),
-
-units as (
-    select unit_code, unit_level, max(successor_code) as successor_code
-    from {{ ref('dim_admin_unit') }}
-    group by unit_code, unit_level
 )
 
 select
@@ -88,11 +135,13 @@ select
     r.unit_level::text as unit_level,
     r.province_code::text as province_code,
     u.successor_code::text as successor_code,
+    e.communes_expected::integer as communes_expected,
     r.communes_total::integer as communes_total,
+    r.communes_carried_forward::integer as communes_carried_forward,
     r.communes_ntm::integer as communes_ntm,
     r.communes_advanced::integer as communes_advanced,
     r.communes_model::integer as communes_model,
-    (100.0 * r.communes_ntm / r.communes_total)::numeric as pct_communes_ntm,
+    (100.0 * r.communes_ntm / nullif(e.communes_expected, 0))::numeric as pct_communes_ntm,
     r.avg_criteria_per_commune::numeric as avg_criteria_per_commune,
     r.communes_19::integer as communes_19,
     r.communes_15_18::integer as communes_15_18,
@@ -102,18 +151,27 @@ select
     r.titles_at_risk::integer as titles_at_risk,
     r.communes_hardship::integer as communes_hardship,
     coalesce(y.support_ytd_mvnd, 0)::numeric(18, 3) as support_ytd_mvnd,
-    case when r.unit_level = 'province' then r.districts_reporting end::integer as districts_reporting,
-    case when r.unit_level = 'province' then (
+    case when r.unit_level = 'province' and not {{ is_reformed('r.month') }}
+        then e.districts_total end::integer as districts_total,
+    case when r.unit_level = 'province' and not {{ is_reformed('r.month') }}
+        then coalesce(d.districts_reported, 0) end::integer as districts_reported,
+    case when r.unit_level = 'province' and not {{ is_reformed('r.month') }}
+        then coalesce(d.districts_reported, 0) end::integer as districts_reporting,
+    case when r.unit_level = 'province' and not {{ is_reformed('r.month') }} then (
         select count(*)
         from (
-            select distinct on (d.district_code) d.district_title
-            from {{ ref('int_district_title') }} as d
-            where d.province_code = r.province_code and d.month <= r.month
-            order by d.district_code, d.month desc
+            select distinct on (t.district_code) t.district_title
+            from {{ ref('int_district_title') }} as t
+            where t.province_code = r.province_code and t.month <= r.month
+            order by t.district_code, t.month desc
         ) as latest_title
         where latest_title.district_title in ('ntm', 'advanced', 'model')
     ) end::integer as districts_ntm
 from rolled as r
-left join units as u on u.unit_code = r.unit_code and u.unit_level = r.unit_level
+left join expected as e on e.month = r.month and e.unit_level = r.unit_level and e.unit_code = r.unit_code
+left join {{ ref('stg_ref__admin_unit') }} as u
+    on u.unit_code = r.unit_code and u.unit_level = r.unit_level and {{ in_force('u', 'r.month') }}
 left join support_ytd as y on y.month = r.month and y.unit_level = r.unit_level and y.unit_code = r.unit_code
+left join districts_reported as d
+    on r.unit_level = 'province' and d.month = r.month and d.province_code = r.province_code
 where r.unit_code is not null

@@ -11,5 +11,6 @@ select
     lower(status) as status,
     decision_no,
     decision_date,
-    valid_until
+    valid_until,
+    catalogue
 from {{ source('raw', 'ocop') }}

@@ -1,0 +1,57 @@
+{#- Carry-forward (marts.md, "Who is counted"): the CTEs `period_end`, `first_reported`, `spine`
+    and `sourced` over a CTE `submitted` (submitting_unit_code, month and the `periods` columns,
+    e.g. ['reformed'] or ['year_no', 'reformed']). `sourced` has one row per submitting unit and
+    month, from the unit's first report in its period to the latest month anyone reported in that
+    period, with `source_month`: the latest month up to this one in which the unit reported. -#}
+{% macro carry_forward_months(periods) -%}
+{%- set p = periods | join(', ') -%}
+period_end as (
+    select {{ p }}, max(month) as last_month
+    from submitted
+    group by {{ p }}
+),
+
+first_reported as (
+    select submitting_unit_code, {{ p }}, min(month) as first_month
+    from submitted
+    group by submitting_unit_code, {{ p }}
+),
+
+spine as (
+    select f.submitting_unit_code, {% for c in periods %}f.{{ c }}, {% endfor %}m::date as month
+    from first_reported as f
+    inner join period_end as e on {% for c in periods %}e.{{ c }} = f.{{ c }}{{ ' and ' if not loop.last }}{% endfor %}
+    cross join lateral generate_series(f.first_month, e.last_month, interval '1 month') as m
+),
+
+sourced as (
+    select
+        sp.submitting_unit_code,
+        sp.month,
+        max(s.month) over (
+            partition by sp.submitting_unit_code{% for c in periods %}, sp.{{ c }}{% endfor %}
+            order by sp.month
+        ) as source_month
+    from spine as sp
+    left join submitted as s
+        on s.submitting_unit_code = sp.submitting_unit_code and s.month = sp.month
+)
+{%- endmacro %}
+
+{#- The level and code of a row of `group by grouping sets` over (province, district[, commune]). -#}
+{% macro rollup_unit(with_commune=true) -%}
+case
+    {%- if with_commune %}
+    when grouping(commune_code) = 0 then 'commune'
+    {%- endif %}
+    when grouping(district_code) = 0 then 'district'
+    else 'province'
+end as unit_level,
+case
+    {%- if with_commune %}
+    when grouping(commune_code) = 0 then commune_code
+    {%- endif %}
+    when grouping(district_code) = 0 then district_code
+    else province_code
+end as unit_code
+{%- endmacro %}
