@@ -28,16 +28,17 @@ bench-warehouse: setup
 	.venv/bin/python -m benchmarks.warehouse_national
 
 airflow: setup
-	.venv/bin/python -m ingest.airflow_local start
+	.venv/bin/python -m ingest.devtools.airflow_local start
 
 airflow-stop:
-	.venv/bin/python -m ingest.airflow_local stop
+	.venv/bin/python -m ingest.devtools.airflow_local stop
 
 docs: setup
-	.venv/bin/python -c "from ingest.transform import docs_generate; from ingest.localdb import resolve_url; from ingest.config import load_settings; print(docs_generate(resolve_url(load_settings())))"
+	.venv/bin/python -c "from ingest.warehouse.build import docs_generate; from ingest.store.localdb import resolve_url; from ingest.config import load_settings; print(docs_generate(resolve_url(load_settings())))"
 
 lint: setup
-	.venv/bin/ruff check ingest dags tests
+	.venv/bin/ruff check ingest dags tests benchmarks
+	.venv/bin/lint-imports
 
 db-stop:
 	$(NTM) db stop

@@ -15,9 +15,10 @@ import tempfile
 import time
 from pathlib import Path
 
-from ingest import localdb, pipeline
-from ingest.cli import migrate_all
+from ingest import pipeline
 from ingest.config import load_settings
+from ingest.store import localdb
+from ingest.store.db import migrate_all
 from tests.airflow_harness import local_airflow
 from tests.conftest import create_database, drop_database
 
@@ -27,7 +28,7 @@ def main() -> None:
     ap.add_argument("--month", default="2024-03")
     ap.add_argument("--province", default="all")
     args = ap.parse_args()
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     month = pipeline.month_of(args.month)
     server = localdb.resolve_url(load_settings())

@@ -21,9 +21,11 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ingest import localdb, pipeline, store
-from ingest.cli import migrate_all
+from ingest import pipeline
 from ingest.config import load_settings
+from ingest.store import localdb
+from ingest.store import statements as store
+from ingest.store.db import migrate_all
 
 
 def _database(server_url: str) -> str:
@@ -64,7 +66,7 @@ def main() -> None:
     ap.add_argument("--province", default="all")
     ap.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = ap.parse_args()
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     month = pipeline.month_of(args.month)
     settings = load_settings()

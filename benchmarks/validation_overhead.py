@@ -11,7 +11,7 @@ from __future__ import annotations
 import argparse
 import time
 
-from ingest.validate import BatchItem, validate_batch, validate_submission
+from ingest.quality.validate import BatchItem, validate_batch, validate_submission
 from tests.test_validate_frames import RECEIVED, good_frames, previous_funding
 
 

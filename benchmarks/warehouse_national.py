@@ -21,10 +21,11 @@ from pathlib import Path
 
 import psycopg
 
-from ingest import localdb, store
-from ingest.admin_units import load_reference_table
 from ingest.config import load_settings
-from ingest.transform import build
+from ingest.intake.admin_units import load_reference_table
+from ingest.store import localdb
+from ingest.store import statements as store
+from ingest.warehouse.build import build
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
 from conftest import create_database, drop_database  # noqa: E402

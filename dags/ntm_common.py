@@ -83,7 +83,7 @@ def batches(paths: list[str], max_batches: int = MAX_BATCHES, min_batch: int = M
 def database_url() -> str:
     """The warehouse URL, resolved inside a task (NTM_DATABASE_URL, else the local cluster)."""
     from ingest.config import load_settings
-    from ingest.localdb import resolve_url
+    from ingest.store.localdb import resolve_url
 
     return resolve_url(load_settings())
 
@@ -127,11 +127,13 @@ def run_dbt_build() -> dict[str, Any]:
 def cosmos_dbt_group(group_id: str = "dbt"):
     """The dbt project as an astronomer-cosmos task group (one task per model, seed, snapshot),
     rendered from the manifest (`dbt parse` beforehand). The connection comes from DBT_* variables
-    in the worker's environment (ingest.airflow_local and docker-compose set them)."""
+    in the worker's environment (ingest.devtools.airflow_local and docker-compose set them)."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import LoadMode
 
-    from ingest.transform import dbt_vars  # the configuration's dbt vars (NTM_PROVINCES), as `ntm transform`
+    from ingest.warehouse.build import (
+        dbt_vars,  # the configuration's dbt vars (NTM_PROVINCES), as `ntm transform`
+    )
 
     project = PROJECT_ROOT / "dbt_project"
     dbt_bin = Path(os.environ.get("NTM_DBT_EXECUTABLE") or Path(sys.executable).with_name("dbt"))

@@ -71,7 +71,7 @@ LATE_AFTER = timedelta(hours=int(os.environ.get("NTM_DEADLINE_HOURS", "6")))
     deadline=DeadlineAlert(
         reference=DeadlineReference.DAGRUN_QUEUED_AT,
         interval=LATE_AFTER,
-        callback=AsyncCallback("ingest.notify.deadline_missed", kwargs={"dag_id": MONTHLY_DAG_ID}),
+        callback=AsyncCallback("ingest.serve.notify.deadline_missed", kwargs={"dag_id": MONTHLY_DAG_ID}),
         name="monthly_run_late",
     ),
 )
@@ -133,8 +133,8 @@ def ntm_monthly() -> None:
 
         import psycopg
 
-        from ingest.mart_checks import check_marts
-        from ingest.validate import record_runs
+        from ingest.quality.validate import record_runs
+        from ingest.warehouse.reconcile import check_marts
 
         url = database_url()
         checks = check_marts(url, date.fromisoformat(run["month"]))
@@ -148,8 +148,8 @@ def ntm_monthly() -> None:
     def coverage(run: dict[str, Any]) -> dict[str, Any]:
         from datetime import date
 
-        from ingest.coverage import coverage as coverage_rows
-        from ingest.coverage import summarise
+        from ingest.serve.coverage import coverage as coverage_rows
+        from ingest.serve.coverage import summarise
 
         return summarise(coverage_rows(database_url(), date.fromisoformat(run["month"])))
 
@@ -157,8 +157,8 @@ def ntm_monthly() -> None:
     def notify(run: dict[str, Any], loaded: dict[str, Any], dbt: dict[str, Any] | None,
                checks: dict[str, Any], cov: dict[str, Any]) -> dict[str, Any]:
         from ingest.config import load_settings
-        from ingest.notify import notify as send
         from ingest.pipeline import finish_run
+        from ingest.serve.notify import notify as send
 
         summary = {
             "run_id": run["run_id"], "month": run["month"][:7], "backfill": run.get("backfill", False), **loaded,

@@ -102,11 +102,11 @@ def ntm_rebuild() -> None:
         import psycopg
 
         from ingest.config import load_settings
-        from ingest.coverage import coverage, summarise
-        from ingest.mart_checks import check_marts
-        from ingest.notify import notify
         from ingest.pipeline import finish_run
-        from ingest.validate import record_runs
+        from ingest.quality.validate import record_runs
+        from ingest.serve.coverage import coverage, summarise
+        from ingest.serve.notify import notify
+        from ingest.warehouse.reconcile import check_marts
 
         url, settings, summaries = database_url(), load_settings(), []
         for text in run["months"]:

@@ -18,10 +18,10 @@ from typing import Any
 
 import psycopg
 
-from ingest import store
-from ingest.archive import archive
 from ingest.config import Settings, environment, load_settings
 from ingest.findings import Finding
+from ingest.intake.archive import archive
+from ingest.store import statements as store
 
 MONTH_LOCK_BASE = 7_462_000_000  # advisory lock per month: one pipeline run per month at a time
 TRANSFORM_LOCK = 7_461_003       # dbt builds are serialised: they rebuild shared tables
@@ -176,8 +176,8 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     file, then the Great Expectations suites once over the whole batch (GX's fixed cost is per
     run, not per row). Rejections are recorded with their findings; accepted frames are staged for
     the loader (in `keep` when given, else on disk). Never raises for bad input."""
-    from ingest.admin_units import load_admin_units
-    from ingest.validate import record_runs, validate_batch
+    from ingest.intake.admin_units import load_admin_units
+    from ingest.quality.validate import record_runs, validate_batch
 
     settings = settings or load_settings()
     admin = load_admin_units(url)  # the package's lists plus the units imported into this database
@@ -217,8 +217,8 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
 
 def _read_one(conn: psycopg.Connection, sub: dict[str, Any], admin, settings: Settings):
     """Read one archived file, record the reader's run; a BatchItem for GX, or None if rejected."""
-    from ingest.reader import read_submission
-    from ingest.validate import BatchItem
+    from ingest.intake.reader import read_submission
+    from ingest.quality.validate import BatchItem
 
     sid = sub["submission_id"]
     started = datetime.now(UTC)
@@ -337,8 +337,8 @@ def _load_one(conn: psycopg.Connection, sub: dict[str, Any], settings: Settings,
 
 
 def _reread(sub: dict[str, Any], settings: Settings, conn: psycopg.Connection) -> dict:
-    from ingest.admin_units import load_admin_units
-    from ingest.reader import read_submission
+    from ingest.intake.admin_units import load_admin_units
+    from ingest.intake.reader import read_submission
 
     return read_submission(Path(sub["archive_path"]), load_admin_units(conn), settings).frames
 
@@ -398,7 +398,7 @@ def transform(url: str, full_refresh: bool = False, select: list[str] | None = N
     """`dbt build` into `marts_build` (a copy of `marts`), published in one transaction only when
     the whole build and its tests succeeded: a failed or killed build leaves `marts` exactly as it
     was. Serialised across processes (two builds would rebuild the same tables)."""
-    from ingest.transform import build
+    from ingest.warehouse.build import build
 
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("SELECT pg_advisory_lock(%s)", (TRANSFORM_LOCK,))
@@ -420,9 +420,9 @@ def run_month(month: date, inbox: str | None, url: str, dag_id: str = "cli",
     month are serialised by an advisory lock; different months may run side by side (their dbt
     builds are serialised). `backfill`: the month is history loaded from archives (its files are
     judged on time by the date the units declared); `received_at`: the demo's simulated receipt."""
-    from ingest.coverage import coverage
-    from ingest.mart_checks import check_marts
-    from ingest.validate import record_runs
+    from ingest.quality.validate import record_runs
+    from ingest.serve.coverage import coverage
+    from ingest.warehouse.reconcile import check_marts
 
     settings = load_settings()
     say = progress or (lambda _msg: None)

@@ -1,4 +1,4 @@
-"""A real local Airflow for end-to-end tests: started with ingest.airflow_local (api-server,
+"""A real local Airflow for end-to-end tests: started with ingest.devtools.airflow_local (api-server,
 scheduler, dag-processor, triggerer on 127.0.0.1) against a test warehouse and its own metadata
 database, driven through the REST API (`POST /auth/token`, then `/api/v2/...`)."""
 
@@ -17,8 +17,8 @@ from typing import Any
 
 import psycopg
 
-from ingest import airflow_local
 from ingest.config import environment, load_settings
+from ingest.devtools import airflow_local
 
 TERMINAL = {"success", "failed"}
 

@@ -16,8 +16,8 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ingest import db, localdb
 from ingest.config import load_settings
+from ingest.store import db, localdb
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -9,7 +9,7 @@ from datetime import date
 import psycopg
 import pytest
 
-from ingest.admin_units import AdminUnits, load_admin_units, load_reference_table
+from ingest.intake.admin_units import AdminUnits, load_admin_units, load_reference_table
 
 LEGACY_DAY = date(2024, 5, 31)
 NEW_DAY = date(2025, 7, 31)
@@ -186,7 +186,7 @@ def test_units_carry_their_interval_and_type(admin: AdminUnits) -> None:
 
 
 def test_lookups_follow_intervals_day_by_day() -> None:
-    from ingest.admin_units import Unit
+    from ingest.intake.admin_units import Unit
 
     def unit(code, name, level, parent, valid_from, valid_to, unit_type="Xã"):
         return Unit(code, name, level, parent, "20", unit_type, valid_from, valid_to, "imported")

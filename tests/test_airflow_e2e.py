@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest.cli import migrate_all
+from ingest.store.db import migrate_all
 from tests.airflow_harness import LocalAirflow, local_airflow
 from tests.conftest import create_database, drop_database
 
@@ -35,7 +35,7 @@ LATE_MONTH = date(2023, 7, 1)
 
 def with_xa(paths: list[Path], month: date) -> list[Path]:
     """The files of units that take part (districts with xã): coverage expects only those."""
-    from ingest.demo import expected_units
+    from ingest.devtools.demo import expected_units
     from ingest.pipeline import name_hints
 
     xa = set(expected_units(PROVINCE, month))
@@ -64,7 +64,7 @@ class TestLateResubmission:
 
     def test_a_late_load_triggers_the_rebuild_through_the_raw_assets(self, server_url: str, tmp_path: Path) -> None:
         from ingest.config import environment
-        from ingest.generate import generate
+        from ingest.devtools.generate import generate
         from ingest.pipeline import ingest_paths, transform
 
         url = create_database(server_url, prefix="ntm_e2e")
@@ -115,7 +115,7 @@ def warehouse(server_url: str):
 def inbox(tmp_path_factory) -> dict[str, object]:
     """Clean submissions of a province for five months; in BAD_MONTH one district's workbook is
     replaced by a copy with an invalid criterion mark."""
-    from ingest.generate import generate, write_bad_variants
+    from ingest.devtools.generate import generate, write_bad_variants
 
     root = tmp_path_factory.mktemp("inbox")
     paths = generate(PROVINCE, [*BACKFILL_MONTHS, CONF_BACKFILL_MONTH, SINGLE_MONTH, BAD_MONTH], root, seed=11)

@@ -9,10 +9,10 @@ from datetime import UTC, date, datetime
 import psycopg
 import pytest
 
-from ingest import store
-from ingest.audit_report import audit_report, format_audit_report
 from ingest.findings import Finding
-from ingest.validate import MART, ValidationRun, record_runs, validate_submission
+from ingest.quality.validate import MART, ValidationRun, record_runs, validate_submission
+from ingest.serve.audit_report import audit_report, format_audit_report
+from ingest.store import statements as store
 from tests.test_validate_frames import RECEIVED, good_frames
 
 MAY, JUNE = date(2023, 5, 1), date(2023, 6, 1)

@@ -15,7 +15,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest.cli import migrate_all
+from ingest.store.db import migrate_all
 
 MARTS = ["mart_progress", "mart_funding", "mart_ocop", "fct_commune_status", "fct_funding",
          "fct_ocop_product", "fct_commune_criteria", "mart_submission_coverage"]
@@ -36,13 +36,13 @@ def mart_checksums(url: str) -> dict[str, str]:
 
 
 def ntm(url: str, *args: str, env: dict) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "ingest.cli", *args, "--database-url", url, "--json"],
+    return subprocess.Popen([sys.executable, "-m", "ingest.cli.main", *args, "--database-url", url, "--json"],
                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 @pytest.fixture(scope="module")
 def inbox(tmp_path_factory) -> Path:
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     root = tmp_path_factory.mktemp("inbox")
     generate("27", [date(2023, 4, 1), date(2023, 5, 1)], root, seed=21)

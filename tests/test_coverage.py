@@ -26,12 +26,13 @@ import pytest
 from psycopg.rows import dict_row
 
 from ingest import pipeline
-from ingest.admin_units import load_reference_table
-from ingest.cli import main, migrate_all
+from ingest.cli.main import main
 from ingest.config import environment, parse_provinces
-from ingest.coverage import coverage, coverage_line, summarise
-from ingest.notify import message
-from ingest.transform import build
+from ingest.intake.admin_units import load_reference_table
+from ingest.serve.coverage import coverage, coverage_line, summarise
+from ingest.serve.notify import message
+from ingest.store.db import migrate_all
+from ingest.warehouse.build import build
 
 VN = timezone(timedelta(hours=7))
 APRIL, MAY = date(2023, 4, 1), date(2023, 5, 1)
@@ -288,7 +289,7 @@ def url(fresh_database_url, tmp_path, monkeypatch) -> str:
 
 
 def test_ingest_records_declared_dates_hints_and_backfill(url, tmp_path, capsys) -> None:
-    from ingest.generate import generate, write_bad_variants
+    from ingest.devtools.generate import generate, write_bad_variants
 
     good, other = sorted(generate("27", [MAY], tmp_path / "gen", seed=3))[:2]
     bad_mark = write_bad_variants(other, tmp_path / "bad")["bad_mark"]      # read, then rejected
@@ -363,7 +364,7 @@ def test_the_dag_param_schema_accepts_backfill(tmp_path) -> None:
 
 
 def test_the_demo_plans_a_real_month() -> None:
-    from ingest.demo import expected_units, plan_months, receipt_time
+    from ingest.devtools.demo import expected_units, plan_months, receipt_time
 
     assert expected_units("27", MAY) == EXPECTED_27                 # 256 and 261 have wards only
     assert expected_units("27", JULY_2025) == ["24"]                # after the reform: the province
@@ -380,7 +381,7 @@ def test_the_demo_plans_a_real_month() -> None:
 
 
 def test_the_demo_shows_a_real_month(fresh_database_url, tmp_path, monkeypatch, capsys) -> None:
-    from ingest.demo import run_demo
+    from ingest.devtools.demo import run_demo
 
     monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("NTM_PROVINCES", raising=False)

@@ -20,7 +20,7 @@ from ingest.config import load_settings
 ROOT = Path(__file__).resolve().parent.parent
 DAGS = ROOT / "dags"
 DAG_IDS = {"ntm_monthly", "ntm_rebuild", "ntm_raw_watch"}
-HEAVY = ("pandas", "great_expectations", "dbt", "psycopg", "ingest.pipeline", "ingest.reader", "openpyxl")
+HEAVY = ("pandas", "great_expectations", "dbt", "psycopg", "ingest.pipeline", "ingest.intake.reader", "openpyxl")
 
 
 def _airflow_env(tmp_path: Path, **extra: str) -> dict[str, str]:
@@ -87,7 +87,7 @@ def test_dags_import_without_errors(parsed: dict) -> None:
 def test_no_heavy_imports_or_work_at_parse_time(parsed: dict) -> None:
     # psycopg itself is imported by the trap; what matters is that no pipeline module came along
     loaded = [m for m in parsed["new_modules"] if m.split(".")[0] in {"pandas", "great_expectations", "dbt", "openpyxl"}
-              or m in ("ingest.pipeline", "ingest.reader", "ingest.validate", "ingest.transform")]
+              or m in ("ingest.pipeline", "ingest.intake.reader", "ingest.quality.validate", "ingest.warehouse.build")]
     assert loaded == []
 
 
@@ -209,14 +209,14 @@ SUMMARY = {
 
 
 def test_notify_is_off_by_default() -> None:
-    from ingest.notify import OFF, notify
+    from ingest.serve.notify import OFF, notify
 
     settings = replace(load_settings(), notify_url=None, smtp_to=None)
     assert notify(SUMMARY, settings) == OFF
 
 
 def test_notify_posts_the_summary_to_the_webhook() -> None:
-    from ingest.notify import notify
+    from ingest.serve.notify import notify
 
     received: list[dict] = []
 
@@ -245,7 +245,7 @@ def test_notify_posts_the_summary_to_the_webhook() -> None:
 def test_notify_failures_raise_so_the_task_retries() -> None:
     import socket
 
-    from ingest.notify import NotifyError, notify
+    from ingest.serve.notify import NotifyError, notify
 
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -257,7 +257,7 @@ def test_notify_failures_raise_so_the_task_retries() -> None:
 def test_the_deadline_callback_notifies(monkeypatch) -> None:
     import asyncio
 
-    from ingest import notify as module
+    from ingest.serve import notify as module
 
     sent = []
     monkeypatch.setattr(module, "load_settings", lambda: replace(load_settings(), notify_url=None, smtp_to=None))
@@ -307,7 +307,7 @@ def test_notify_sends_mail_through_airflow_smtp_settings(monkeypatch) -> None:
     """A minimal SMTP server on loopback receives the message (no mock of smtplib)."""
     import socketserver
 
-    from ingest.notify import notify
+    from ingest.serve.notify import notify
 
     mails: list[str] = []
 

@@ -17,9 +17,11 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest import localdb, pipeline, store
-from ingest.cli import migrate_all
+from ingest import pipeline
 from ingest.config import load_settings
+from ingest.store import localdb
+from ingest.store import statements as store
+from ingest.store.db import migrate_all
 
 MONTH = date(2023, 5, 1)
 
@@ -28,7 +30,8 @@ MONTH = date(2023, 5, 1)
 CHILD = r"""
 import sys, time
 from pathlib import Path
-from ingest import pipeline, store
+from ingest import pipeline
+from ingest.store import statements as store
 url, ready, path = sys.argv[1:4]
 real_cell = store._cell
 calls = [0]
@@ -45,7 +48,7 @@ pipeline.ingest_paths([path], url, build_docs=False)
 
 @pytest.fixture(scope="module")
 def workbook(tmp_path_factory) -> Path:
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     return sorted(generate("27", [MONTH], tmp_path_factory.mktemp("gen"), seed=11))[0]
 
@@ -135,7 +138,7 @@ def test_sigkill_during_dbt_build(fresh_database_url, tmp_path, monkeypatch):
     completes and equals a full rebuild."""
     from test_concurrency import mart_checksums
 
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
     from ingest.pipeline import transform
 
     url = fresh_database_url
@@ -150,7 +153,7 @@ def test_sigkill_during_dbt_build(fresh_database_url, tmp_path, monkeypatch):
     pipeline.ingest_paths(may, url, build_docs=False)
     raw_before = snapshot(url)
 
-    proc = subprocess.Popen([sys.executable, "-u", "-m", "ingest.cli", "transform", "--database-url", url],
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "ingest.cli.main", "transform", "--database-url", url],
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=dict(os.environ))
     seen = []
     for line in proc.stdout:
@@ -176,7 +179,7 @@ def test_a_failing_dbt_test_publishes_nothing(fresh_database_url, tmp_path, monk
     validators' back) fail the build, and the marts stay as they were."""
     from test_concurrency import mart_checksums
 
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
     from ingest.pipeline import transform
 
     url = fresh_database_url

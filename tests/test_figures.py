@@ -30,8 +30,8 @@ from warehouse_fixtures import (
     ward_codes,
 )
 
-from ingest.admin_units import load_reference_table
-from ingest.transform import build
+from ingest.intake.admin_units import load_reference_table
+from ingest.warehouse.build import build
 
 PHU_LY = "347"                      # Hà Nam: 4 xã, 10 wards
 BAC_NINH, BAC_GIANG, NEW_BAC_NINH = "27", "24", "24"   # legacy 27 + legacy 24 -> 2025 "24"

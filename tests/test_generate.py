@@ -13,8 +13,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ingest.admin_units import AdminUnits, load_admin_units
-from ingest.generate import (
+from ingest.devtools.generate import (
     _xlsx,
     add_months,
     build_submission,
@@ -23,7 +22,8 @@ from ingest.generate import (
     vn_number,
     write_bad_variants,
 )
-from ingest.rules import is_rural_commune, rural_communes
+from ingest.intake.admin_units import AdminUnits, load_admin_units
+from ingest.intake.rules import is_rural_commune, rural_communes
 
 PROVINCE = "38"  # Thanh Hóa: 26 districts
 DISTRICT = "395"  # Huyện Thọ Xuân

@@ -9,12 +9,12 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-reader = pytest.importorskip("ingest.reader")
+reader = pytest.importorskip("ingest.intake.reader")
 
-from ingest.admin_units import load_admin_units  # noqa: E402
+from ingest.devtools.generate import generate, write_bad_variants  # noqa: E402
 from ingest.findings import has_errors  # noqa: E402
-from ingest.generate import generate, write_bad_variants  # noqa: E402
-from ingest.rules import rural_communes  # noqa: E402
+from ingest.intake.admin_units import load_admin_units  # noqa: E402
+from ingest.intake.rules import rural_communes  # noqa: E402
 
 # (province, month): a legacy district month with OCOP products, a December (district criteria),
 # and a 2025 province month.
@@ -102,7 +102,7 @@ def test_a_filled_in_template_reads_like_the_generated_file(tmp_path: Path) -> N
     headers (row 2, below the instructions row), reads to the same rows as the generated file."""
     import openpyxl
 
-    from ingest.template import set_text, write_template
+    from ingest.devtools.template import set_text, write_template
 
     admin = load_admin_units()
     [clean] = [p for p in generate("38", [date(2023, 5, 1)], tmp_path / "gen", seed=21) if "_395_" in p.name]
@@ -153,7 +153,7 @@ def test_validation_level_bad_variants_pass_the_reader(bad_variants: dict[str, P
 
 def test_generated_files_pass_validation(tmp_path: Path) -> None:
     """Clean and messy files of each case, validated in one batch: no validation errors."""
-    validate = pytest.importorskip("ingest.validate")
+    validate = pytest.importorskip("ingest.quality.validate")
     admin = load_admin_units()
     items, names = [], []
     for province, month in CASES:
@@ -172,7 +172,7 @@ def test_generated_files_pass_validation(tmp_path: Path) -> None:
 def validated_variants(bad_variants: dict[str, Path]) -> dict[str, list]:
     """The validation findings of each validation-level variant, validated in one batch as if
     received on 5 June 2023 (the good file is for May 2023)."""
-    validate = pytest.importorskip("ingest.validate")
+    validate = pytest.importorskip("ingest.quality.validate")
     checks = sorted(c for c in VALIDATION_CHECKS if c in bad_variants)
     items = [validate.BatchItem(i, reader.read_submission(bad_variants[c], load_admin_units()).frames,
                                 date(2023, 6, 5), None, None) for i, c in enumerate(checks)]

@@ -17,8 +17,9 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest import pipeline, store
-from ingest.cli import migrate_all
+from ingest import pipeline
+from ingest.store import statements as store
+from ingest.store.db import migrate_all
 
 MONTH = date(2023, 5, 1)
 
@@ -27,7 +28,7 @@ MONTH = date(2023, 5, 1)
 def good_dirs(tmp_path_factory) -> list[Path]:
     """Clean CSV-folder submissions of Bắc Ninh, 2023-05 (machine-key headers, easy to edit): the
     six districts with xã, 258 259 260 262 263 264 (the cities 256 and 261 have wards only)."""
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     return sorted(generate("27", [MONTH], tmp_path_factory.mktemp("csv"), seed=5, fmt="csv"))
 
@@ -67,7 +68,7 @@ def long_cell_workbook(tmp: Path) -> Path:
     """A real workbook with a 30,000-character name (Excel allows 32,767 per cell)."""
     import openpyxl
 
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     src = generate("27", [MONTH], tmp / "xlsx", seed=5)[3]
     wb = openpyxl.load_workbook(src)

@@ -12,10 +12,10 @@ import pytest
 from conftest import create_database, drop_database
 from warehouse_fixtures import commune_codes, synthetic_month
 
-from ingest.admin_units import load_reference_table
-from ingest.mart_checks import CHECKS, check_marts
-from ingest.transform import build
-from ingest.validate import MART, record_runs
+from ingest.intake.admin_units import load_reference_table
+from ingest.quality.validate import MART, record_runs
+from ingest.warehouse.build import build
+from ingest.warehouse.reconcile import CHECKS, check_marts
 
 PROVINCE, DISTRICT = "38", "395"
 APRIL, MAY = date(2023, 4, 1), date(2023, 5, 1)

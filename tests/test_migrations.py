@@ -1,6 +1,6 @@
 import psycopg
 
-from ingest import db
+from ingest.store import db
 
 
 def test_migrations_create_schemas_and_are_idempotent(fresh_database_url):

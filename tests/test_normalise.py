@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest import normalise as nz
-from ingest.normalise import NormaliseError
-from ingest.template import GROUPS_148, GROUPS_1048, SOURCES, STATUSES
+from ingest.devtools.template import GROUPS_148, GROUPS_1048, SOURCES, STATUSES
+from ingest.intake import normalise as nz
+from ingest.intake.normalise import NormaliseError
 
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
 
@@ -242,7 +242,7 @@ def test_codes_keep_leading_zeros_in_every_form(digits: str) -> None:
 @pytest.mark.parametrize("code, name", [(k, v) for k, v in SOURCES.items()])
 def test_sources_by_code_and_name(code: str, name: str) -> None:
     assert nz.funding_source(code) == nz.funding_source(name) == nz.funding_source(NFD(name.upper())) == code
-    from ingest.admin_units import fold
+    from ingest.intake.admin_units import fold
     assert nz.funding_source(fold(name)) == code  # without diacritics
 
 

@@ -11,16 +11,18 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest import pipeline, store
-from ingest.cli import main, migrate_all
+from ingest import pipeline
+from ingest.cli.main import main
 from ingest.config import load_settings
+from ingest.store import statements as store
+from ingest.store.db import migrate_all
 
 MONTH = date(2023, 5, 1)
 
 
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory) -> list[Path]:
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     out = tmp_path_factory.mktemp("gen")
     return sorted(generate("27", [MONTH], out, seed=7))

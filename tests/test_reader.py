@@ -25,10 +25,10 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 
-from ingest import reader
-from ingest.admin_units import load_admin_units
 from ingest.config import Settings, load_settings
-from ingest.reader import FRAME_COLUMNS, read_submission
+from ingest.intake import reader
+from ingest.intake.admin_units import load_admin_units
+from ingest.intake.reader import FRAME_COLUMNS, read_submission
 
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
 TC = [f"tc{i:02d}" for i in range(1, 20)]
@@ -139,8 +139,8 @@ def test_dtypes_follow_the_architecture(tmp_path: Path, admin) -> None:
 def test_frame_columns_match_the_raw_tables() -> None:
     """The frames have the raw tables' columns in table order: those of 0003_raw.sql, then the
     ones later migrations add (ALTER TABLE raw.<t> ADD COLUMN)."""
-    from ingest.store import RAW_COLUMNS
-    migrations = Path(__file__).resolve().parent.parent / "ingest/migrations"
+    from ingest.store.statements import RAW_COLUMNS
+    migrations = Path(__file__).resolve().parent.parent / "ingest/store/migrations"
     sql = (migrations / "0003_raw.sql").read_text()
     later = "\n".join(p.read_text() for p in sorted(migrations.glob("*.sql")) if p.name > "0003_raw.sql")
     for table, columns in FRAME_COLUMNS.items():
@@ -508,7 +508,7 @@ def test_findings_are_capped_per_check(tmp_path: Path, admin) -> None:
 
 
 def test_template_labels_are_all_recognised() -> None:
-    from ingest.template import SHEETS, THONG_TIN
+    from ingest.devtools.template import SHEETS, THONG_TIN
     for sheet, labels in SHEETS.items():
         if sheet == "thong_tin":
             continue
@@ -531,7 +531,7 @@ def test_criterion_headers() -> None:
 
 
 def test_generated_messy_file_is_fast_enough(tmp_path: Path, admin) -> None:
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
     paths = generate("38", [date(2023, 5, 1)], tmp_path, seed=3, messy=True)[:8]
     read_submission(paths[0], admin)  # warm up imports
     started = time.perf_counter()

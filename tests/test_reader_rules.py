@@ -20,9 +20,9 @@ import psycopg
 import pytest
 import yaml
 
-from ingest import rules
-from ingest.admin_units import load_admin_units
-from ingest.reader import read_submission
+from ingest.intake import rules
+from ingest.intake.admin_units import load_admin_units
+from ingest.intake.reader import read_submission
 from tests.test_reader import C1, C2, C3, errors, info_rows, minimal, von_rows, workbook, xa_rows
 
 PHU_LY = "347"
@@ -263,7 +263,7 @@ def test_dbt_uses_the_same_dates_as_the_reader() -> None:
 
 @pytest.fixture
 def url(fresh_database_url, tmp_path, monkeypatch) -> str:
-    from ingest.cli import migrate_all
+    from ingest.store.db import migrate_all
 
     monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
     migrate_all(fresh_database_url)
@@ -301,7 +301,7 @@ def test_warned_submission_loads_with_its_warnings_in_the_audit_trail(url: str, 
 def test_migration_0009_derives_the_catalogue_of_existing_rows(fresh_database_url: str) -> None:
     """Rows loaded before the column existed get the date rule (re-run of 0009 on a table
     without the column)."""
-    sql = (ROOT / "ingest" / "migrations" / "0009_ocop_catalogue.sql").read_text(encoding="utf-8")
+    sql = (ROOT / "ingest" / "store" / "migrations" / "0009_ocop_catalogue.sql").read_text(encoding="utf-8")
     with psycopg.connect(fresh_database_url) as conn:
         conn.execute("ALTER TABLE raw.ocop DROP COLUMN catalogue")
         sid = conn.execute(

@@ -17,14 +17,15 @@ import psycopg
 import pytest
 
 from ingest import pipeline
-from ingest.admin_units import (
+from ingest.cli.main import main
+from ingest.intake.admin_units import (
     UnitListError,
     import_units,
     load_admin_units,
     load_reference_table,
     parse_unit_list,
 )
-from ingest.cli import main, migrate_all
+from ingest.store.db import migrate_all
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "admin_units_2017_example.csv"
@@ -276,7 +277,7 @@ def test_help_describes_the_format(capsys) -> None:
 
 
 def _submission_naming_tan_lang(out: Path, version: int) -> Path:
-    from ingest.generate import build_submission, render
+    from ingest.devtools.generate import build_submission, render
 
     admin = load_admin_units()
     district = admin.unit("182", IN_2017)

@@ -7,8 +7,9 @@ from datetime import date
 import psycopg
 
 from ingest import pipeline
-from ingest.cli import main, migrate_all
-from ingest.report import vn_number
+from ingest.cli.main import main
+from ingest.serve.bulletin import vn_number
+from ingest.store.db import migrate_all
 
 
 def test_vietnamese_number_style():
@@ -19,7 +20,7 @@ def test_vietnamese_number_style():
 
 
 def test_bulletin_states_the_marts_figures(fresh_database_url, tmp_path, monkeypatch, capsys):
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
     url = fresh_database_url

@@ -12,7 +12,7 @@ import pytest
 from psycopg import errors
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from ingest.transform import build
+from ingest.warehouse.build import build
 
 
 @pytest.fixture(scope="module")

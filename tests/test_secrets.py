@@ -12,7 +12,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from ingest import pipeline
-from ingest.cli import migrate_all
+from ingest.store.db import migrate_all
 
 ROOT = Path(__file__).resolve().parent.parent
 SECRET_PATTERNS = [
@@ -54,9 +54,9 @@ def test_no_secret_in_tracked_files():
 
 
 def test_a_run_writes_no_password_to_data_docs_audit_or_logs(fresh_database_url, tmp_path, monkeypatch, caplog):
-    from ingest.generate import generate
-    from ingest.mart_checks import check_marts
-    from ingest.validate import record_runs
+    from ingest.devtools.generate import generate
+    from ingest.quality.validate import record_runs
+    from ingest.warehouse.reconcile import check_marts
 
     secret = "S3cretOnlyInTests"
     info = conninfo_to_dict(fresh_database_url)

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
-from ingest.template import (
+from ingest.devtools.template import (
     CRITERIA,
     GROUPS_148,
     GROUPS_1048,
@@ -134,7 +134,7 @@ def test_a_units_template_needs_a_submitting_unit(tmp_path: Path) -> None:
         write_template(tmp_path / "y.xlsx", "347", date(2025, 8, 1))     # no districts after it
     with pytest.raises(ValueError, match="both"):
         write_template(tmp_path / "z.xlsx", "347")
-    from ingest.cli import main
+    from ingest.cli.main import main
     assert main(["template", "-o", str(tmp_path / "c.xlsx"), "--unit", "999", "--month", "2023-05"]) == 2
     assert main(["template", "-o", str(tmp_path / "d.xlsx"), "--unit", "347"]) == 2
     assert main(["template", "-o", str(tmp_path / "e.xlsx"), "--unit", "347", "--month", "2023-05"]) == 0

@@ -12,7 +12,7 @@ import psycopg
 import pytest
 
 from ingest.findings import Finding
-from ingest.validate import (
+from ingest.quality.validate import (
     CROSS,
     SUITES,
     ValidationRun,
@@ -230,7 +230,7 @@ def test_the_context_on_disk_matches_the_rules_in_code() -> None:
             cfg = r.configuration.to_json_dict()
             code.append((cfg["type"], cfg["meta"]["check"], cfg.get("severity", "critical"),
                          json.dumps(cfg["kwargs"], sort_keys=True)))
-        assert disk == code, f"suite {name} differs: run `python -m ingest.validate write-context`"
+        assert disk == code, f"suite {name} differs: run `python -m ingest.quality.validate write-context`"
 
 
 def test_no_credentials_in_the_context_files() -> None:

@@ -25,8 +25,8 @@ from warehouse_fixtures import (
     received,
 )
 
-from ingest.admin_units import load_reference_table
-from ingest.transform import BuildResult, build
+from ingest.intake.admin_units import load_reference_table
+from ingest.warehouse.build import BuildResult, build
 
 PROVINCE = "38"                 # Thanh Hóa
 DISTRICT = "397"                # Triệu Sơn: 30 xã and 2 townships

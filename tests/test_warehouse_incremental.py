@@ -10,8 +10,8 @@ from datetime import date
 import psycopg
 from warehouse_fixtures import commune_codes, months, resubmit, synthetic_month
 
-from ingest.admin_units import load_reference_table
-from ingest.transform import build
+from ingest.intake.admin_units import load_reference_table
+from ingest.warehouse.build import build
 
 KEYS = {
     "dim_admin_unit": "unit_code, unit_level, valid_from",

@@ -20,8 +20,8 @@ from warehouse_fixtures import (
     query_rows,
 )
 
-from ingest.admin_units import load_reference_table
-from ingest.transform import build
+from ingest.intake.admin_units import load_reference_table
+from ingest.warehouse.build import build
 
 MAY, JULY = date(2023, 5, 1), date(2023, 7, 1)
 JUNE_2025, JULY_2025 = date(2025, 6, 1), date(2025, 7, 1)

@@ -1,4 +1,4 @@
-"""ingest.transform: URL → dbt profile variables, failure reporting, docs generation."""
+"""ingest.warehouse.build: URL → dbt profile variables, failure reporting, docs generation."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import psycopg
 import pytest
 from warehouse_fixtures import Commune, add_communes, add_submission, commune_codes
 
-from ingest.admin_units import load_reference_table
-from ingest.transform import build, dbt_env, docs_generate
+from ingest.intake.admin_units import load_reference_table
+from ingest.warehouse.build import build, dbt_env, docs_generate
 
 
 def test_dbt_env_from_url() -> None:

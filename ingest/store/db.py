@@ -16,7 +16,7 @@ def connect(url: str, **kw) -> psycopg.Connection:
 
 def _migrations() -> list[tuple[str, str]]:
     files = sorted(
-        (f for f in resources.files("ingest.migrations").iterdir() if f.name.endswith(".sql")),
+        (f for f in resources.files("ingest.store.migrations").iterdir() if f.name.endswith(".sql")),
         key=lambda f: f.name,
     )
     return [(f.name, f.read_text(encoding="utf-8")) for f in files]
@@ -53,4 +53,15 @@ def migrate(url: str) -> list[str]:
                 applied.append(name)
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+    return applied
+
+
+def migrate_all(url: str) -> list[str]:
+    """Migrations, then the administrative reference lists when absent or outdated."""
+    from ingest.intake.admin_units import ensure_reference_table
+
+    applied = migrate(url)
+    rows = ensure_reference_table(url)  # when empty or built from another package version; keeps imports
+    if rows is not None:
+        applied.append(f"ref.admin_unit ({rows} units)")
     return applied

@@ -1,7 +1,7 @@
 """Great Expectations validation of the normalised frames (docs/architecture.md) → findings.
 
 The suites live in a file Data Context in `expectations/gx/` (one JSON file per suite, written
-from `build_suites()` below by `python -m ingest.validate write-context`; a test keeps the two
+from `build_suites()` below by `python -m ingest.quality.validate write-context`; a test keeps the two
 equal). Every expectation carries in its `meta` the check name and the message shown to the
 sender (Vietnamese and English); its GX `severity` is `critical` (→ finding `error`, blocks the
 load) or `warning` (loads, flagged).
@@ -63,7 +63,7 @@ log = logging.getLogger(__name__)
 SHEETS = ("thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")
 CROSS = "cross_sheet"
 SUITES = (*SHEETS, CROSS)
-MART = "mart_reconciliation"   # ingest/mart_checks.py
+MART = "mart_reconciliation"   # ingest/warehouse/reconcile.py
 ROW_COLUMN_SUITES = (CROSS, MART)  # frames whose rows name the column a finding points at
 DATASOURCE = "ntm_frames"
 BATCH_DEFINITION = "whole_frame"
@@ -394,7 +394,7 @@ def _suite_and_batch(root: str, suite: str) -> tuple[Any, Any]:
 def write_context(root: Path | None = None) -> Path:
     """(Re)write the file Data Context from `build_suites()`: suites, one pandas asset with a
     whole-frame batch definition per suite, and one validation definition per suite. Run it after
-    changing a rule: `python -m ingest.validate write-context`."""
+    changing a rule: `python -m ingest.quality.validate write-context`."""
     gx = _gx()
     root = root or context_root()
     ctx = gx.get_context(mode="file", project_root_dir=str(root))
@@ -407,7 +407,7 @@ def write_context(root: Path | None = None) -> Path:
         if BATCH_DEFINITION not in [b.name for b in asset.batch_definitions]:
             asset.add_batch_definition_whole_dataframe(BATCH_DEFINITION)
         suite = gx.ExpectationSuite(name=name, expectations=rules,
-                                    meta={"description": f"NTM submission rules, {name} (ingest/validate.py)"})
+                                    meta={"description": f"NTM submission rules, {name} (ingest/quality/validate.py)"})
         if name in [s.name for s in ctx.suites.all()]:
             ctx.suites.delete(name)
         suite = ctx.suites.add(suite)
@@ -983,7 +983,7 @@ def main(argv: Iterable[str] | None = None) -> int:
         t0 = time.perf_counter()
         print(f"wrote {write_context()} in {time.perf_counter() - t0:.1f} s")
         return 0
-    print("usage: python -m ingest.validate write-context", file=sys.stderr)
+    print("usage: python -m ingest.quality.validate write-context", file=sys.stderr)
     return 2
 
 

@@ -10,7 +10,7 @@ triggerer in one process group of their own, with:
 - the API and UI on 127.0.0.1 only, with the simple auth manager and a generated admin password
   (kept in `simple_auth_manager_passwords.json.generated`).
 
-`stop(settings)` ends that process group. `python -m ingest.airflow_local start|stop|status`.
+`stop(settings)` ends that process group. `python -m ingest.devtools.airflow_local start|stop|status`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from ingest.config import Settings, load_settings
-from ingest.localdb import free_port, resolve_url
+from ingest.store.localdb import free_port, resolve_url
 
 USERNAME = "admin"
 METADATA_DB = "airflow"
@@ -84,7 +84,7 @@ def metadata_url(settings: Settings, database: str = METADATA_DB) -> str:
 def environment(settings: Settings, port: int, database: str = METADATA_DB,
                 schedule: bool = True) -> dict[str, str]:
     """The environment of every Airflow process (and so of every task)."""
-    from ingest.transform import dbt_env
+    from ingest.warehouse.build import dbt_env
 
     air = home(settings)
     air.mkdir(parents=True, exist_ok=True)
@@ -228,7 +228,7 @@ def stop(settings: Settings, timeout: float = 15) -> bool:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m ingest.airflow_local",
+    parser = argparse.ArgumentParser(prog="python -m ingest.devtools.airflow_local",
                                      description="Start or stop a local Airflow 3 for the NTM DAGs.")
     parser.add_argument("command", choices=["start", "stop", "status"])
     parser.add_argument("--port", type=int, default=None, help="API/UI port (default: first free from 8080)")

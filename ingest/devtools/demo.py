@@ -23,8 +23,8 @@ from psycopg.rows import dict_row
 from rich.console import Console
 from rich.table import Table
 
-from ingest import localdb
 from ingest.config import environment, load_settings
+from ingest.store import localdb
 
 VN = timezone(timedelta(hours=7))
 ON_TIME_DAYS = (2, 3, 4)  # days of the following month on which districts' files arrive
@@ -92,8 +92,8 @@ def receipt_time(plans: list[MonthPlan]):
 
 def expected_units(province: str, month: date) -> list[str]:
     """The submitting units of the province that have a xã in the month (those coverage expects)."""
-    from ingest.admin_units import load_admin_units
-    from ingest.generate import submitting_units
+    from ingest.devtools.generate import submitting_units
+    from ingest.intake.admin_units import load_admin_units
 
     admin = load_admin_units()
     return sorted(u.code for u in submitting_units(admin, province, month)
@@ -101,7 +101,7 @@ def expected_units(province: str, month: date) -> list[str]:
 
 
 def _prepare_inbox(inbox: Path, province: str, plans: list[MonthPlan], console: Console) -> None:
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
     from ingest.pipeline import name_hints
 
     months = [p.month for p in plans]
@@ -207,15 +207,16 @@ def _summary(url: str, month: date, console: Console) -> None:
 
 def _coverage_overview(url: str, months: list[date], console: Console) -> None:
     """One coverage line per month, as `ntm status` counts it."""
-    from ingest.coverage import coverage, coverage_line, summarise
+    from ingest.serve.coverage import coverage, coverage_line, summarise
 
     for month in months:
         console.print(f"coverage {month:%Y-%m}: {coverage_line(summarise(coverage(url, month)))}", markup=False)
 
 
 def run_demo(database_url: str | None, months: list[date], province: str) -> int:
-    from ingest.cli import _print_run_summary, migrate_all
     from ingest.pipeline import run_month
+    from ingest.serve.run_summary import print_run_summary
+    from ingest.store.db import migrate_all
 
     console = Console(highlight=False)
     settings = load_settings()
@@ -234,7 +235,7 @@ def run_demo(database_url: str | None, months: list[date], province: str) -> int
             console.rule(f"monthly run {month:%Y-%m}")
             summary = run_month(month, str(inbox), url, dag_id="demo", build_docs=(month == months[-1]),
                                 received_at=arrived)
-            _print_run_summary(console, summary)
+            print_run_summary(console, summary)
     console.rule("what the marts say")
     _summary(url, months[-1], console)
     _coverage_overview(url, months, console)

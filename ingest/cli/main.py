@@ -15,6 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from ingest.serve.run_summary import print_run_summary
+from ingest.store.db import migrate_all
+
 EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
 
 
@@ -55,8 +58,8 @@ def _months(spec: str) -> list[date]:
 
 
 def _url(args: argparse.Namespace) -> str:
-    from ingest import localdb
     from ingest.config import load_settings
+    from ingest.store import localdb
 
     try:
         return localdb.resolve_url(load_settings(), args.database_url)
@@ -89,8 +92,8 @@ def _progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[
 
 
 def cmd_db(args: argparse.Namespace) -> int:
-    from ingest import localdb
     from ingest.config import load_settings
+    from ingest.store import localdb
 
     settings = load_settings()
     if args.db_command == "start":
@@ -115,20 +118,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def migrate_all(url: str) -> list[str]:
-    """Migrations, then the administrative reference lists when absent or outdated."""
-    from ingest import db
-    from ingest.admin_units import ensure_reference_table
-
-    applied = db.migrate(url)
-    rows = ensure_reference_table(url)  # when empty or built from another package version; keeps imports
-    if rows is not None:
-        applied.append(f"ref.admin_unit ({rows} units)")
-    return applied
-
-
 def cmd_template(args: argparse.Namespace) -> int:
-    from ingest.template import write_template
+    from ingest.devtools.template import write_template
 
     if (args.unit is None) != (args.month is None):
         raise UsageError("give --unit and --month together (or neither, for the blank workbook)")
@@ -141,7 +132,7 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from ingest.generate import generate
+    from ingest.devtools.generate import generate
 
     t0 = time.perf_counter()
     paths = generate(args.province, _months(args.months), Path(args.output), seed=args.seed,
@@ -223,7 +214,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
         for failure in result.failures:
             console.print(f"  [red]{failure}[/red]")
     if result.success and not args.no_docs:
-        from ingest.transform import docs_generate
+        from ingest.warehouse.build import docs_generate
 
         target = docs_generate(url)
         if not args.json:
@@ -245,24 +236,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.json:
         _emit_json(summary)
     else:
-        _print_run_summary(console, summary)
+        print_run_summary(console, summary)
     ok = summary["dbt_success"] and summary["mart_checks_success"]
     return EXIT_OK if ok and not summary["rejected"] else EXIT_REJECTED
-
-
-def _print_run_summary(console, summary: dict) -> None:
-    from ingest.coverage import coverage_line, summarise
-
-    cov = summarise(summary["coverage"])
-    console.print(f"month {summary['month']}{' (backfill)' if summary.get('backfill') else ''}: "
-                  f"{summary['files']} file(s), {summary['accepted']} accepted, "
-                  f"{len(summary['rejected'])} rejected, {summary['duplicates']} duplicate; "
-                  f"dbt {'ok' if summary['dbt_success'] else 'FAILED'}, mart checks "
-                  f"{'ok' if summary['mart_checks_success'] else 'FAILED'} ({summary['seconds']} s)")
-    console.print(f"coverage {summary['month']}: {coverage_line(cov)}", markup=False)
-    for r in summary["rejected"]:
-        unit = r["submitting_unit_code"] or (f"{r['unit_hint']}, from the file name" if r.get("unit_hint") else "?")
-        console.print(f"  rejected: {r['file_name']} (unit {unit})", markup=False)
 
 
 def cmd_status(args: argparse.Namespace) -> int:
@@ -270,8 +246,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
     import psycopg
 
-    from ingest.coverage import coverage, coverage_line, summarise
     from ingest.pipeline import month_of
+    from ingest.serve.coverage import coverage, coverage_line, summarise
 
     vn_time = ZoneInfo("Asia/Ho_Chi_Minh")  # the deadline is a day in Vietnam
     url = _url(args)
@@ -321,8 +297,8 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    from ingest.audit_report import audit_report, format_audit_report
     from ingest.pipeline import month_of
+    from ingest.serve.audit_report import audit_report, format_audit_report
 
     try:
         month = month_of(args.month) if args.month else None
@@ -338,7 +314,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from ingest.pipeline import month_of
-    from ingest.report import ReportError, write_report
+    from ingest.serve.bulletin import ReportError, write_report
 
     try:
         month = month_of(args.month)
@@ -355,8 +331,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    from ingest.admin_units import UnitListError, import_units
     from ingest.config import load_settings
+    from ingest.intake.admin_units import UnitListError, import_units
 
     path = Path(args.file)
     if not path.is_file():
@@ -401,7 +377,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
-    from ingest.demo import run_demo
+    from ingest.devtools.demo import run_demo
 
     return run_demo(args.database_url, months=_months(args.months), province=args.province)
 
@@ -485,7 +461,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ref = sub.add_parser("reference", help="administrative reference data (unit lists of earlier years)")
     ref_sub = ref.add_subparsers(dest="reference_command", required=True, metavar="SUBCOMMAND")
-    from ingest.admin_units import FILE_FORMAT
+    from ingest.intake.admin_units import FILE_FORMAT
 
     iu = ref_sub.add_parser(
         "import-units", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,

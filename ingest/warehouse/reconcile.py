@@ -22,7 +22,7 @@ from psycopg.rows import dict_row
 
 from ingest.config import Settings, load_settings
 from ingest.findings import Finding
-from ingest.validate import MART, ValidationRun, _slim, render_validation_page, validate_frame
+from ingest.quality.validate import MART, ValidationRun, _slim, render_validation_page, validate_frame
 
 
 @dataclass(frozen=True)

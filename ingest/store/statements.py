@@ -15,10 +15,10 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from ingest.archive import Archived
 from ingest.findings import Finding
+from ingest.intake.archive import Archived
 
-# Raw tables and their columns in load order (ingest/migrations/0003_raw.sql), without submission_id.
+# Raw tables and their columns in load order (ingest/store/migrations/0003_raw.sql), without submission_id.
 RAW_COLUMNS: dict[str, list[str]] = {
     "thong_tin": ["province_code", "submitting_unit_code", "period", "version", "submitted_on",
                   "prepared_by", "criteria_set", "extra"],

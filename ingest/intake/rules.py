@@ -21,7 +21,7 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ingest.admin_units import AdminUnits, Unit
+    from ingest.intake.admin_units import AdminUnits, Unit
 
 # Who takes part -------------------------------------------------------------------------------
 RURAL_COMMUNE_TYPE = "Xã"

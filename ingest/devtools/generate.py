@@ -42,9 +42,7 @@ from typing import Any
 import openpyxl
 from openpyxl.utils import get_column_letter
 
-from ingest.admin_units import LIST_2025, AdminUnits, Unit, fold, load_admin_units
-from ingest.rules import CATALOGUE_148_FROM, criteria_set_in_force, rural_communes
-from ingest.template import (
+from ingest.devtools.template import (
     CAPITAL_TYPES,
     CRITERIA,
     ENTITY_TYPES,
@@ -65,6 +63,8 @@ from ingest.template import (
     neutralise,
     workbook_bytes,
 )
+from ingest.intake.admin_units import LIST_2025, AdminUnits, Unit, fold, load_admin_units
+from ingest.intake.rules import CATALOGUE_148_FROM, criteria_set_in_force, rural_communes
 
 EPOCH = date(2011, 1, 1)
 NEVER = 10**6
@@ -837,10 +837,10 @@ def _first_unit_rows(ws, unit_code: str) -> list[int]:
 def write_bad_variants(good: Path, out_dir: Path) -> dict[str, Path]:
     """Known-bad copies of a clean generated submission, keyed by the check name each must raise.
 
-    Reader checks (ingest/reader.py): file_unreadable (not a workbook), missing_sheet,
+    Reader checks (ingest/intake/reader.py): file_unreadable (not a workbook), missing_sheet,
     missing_column, bad_number, bad_mark, bad_date, bad_period, unknown_unit, province_mismatch,
     unknown_commune (a commune of another district), duplicate_commune, unsafe_zip_entry (`../`
-    names), zip_too_many_entries. Validation (GX, ingest/validate.py) checks:
+    names), zip_too_many_entries. Validation (GX, ingest/quality/validate.py) checks:
     criteria_met_mismatch, amount_not_negative, total_mismatch, stars_out_of_range,
     future_period (the period two months on: after the month of receipt when received in the
     period's month or the next); and the warning title_at_risk (an NTM

@@ -10,7 +10,7 @@ evaluated) -> find the header row in the first 15 rows by its column names -> sk
 and total rows, fill merged-cell blanks -> normalise each column (each distinct value once) ->
 administrative checks against the unit list in force on the period's last day.
 
-The programme's rules (ingest/rules.py) apply here: only xã take part (a ward, township or
+The programme's rules (ingest/intake/rules.py) apply here: only xã take part (a ward, township or
 special zone row is the warning `not_a_rural_commune` and is kept; `missing_communes` names
 missing xã only); an empty criteria set is the set in force for the period, and a period from
 2023 on naming 2016-2020 is the warning `outdated_criteria_set`; each OCOP product gets its
@@ -37,19 +37,19 @@ import numpy as np
 import pandas as pd
 import python_calamine
 
-from ingest import normalise as nz
-from ingest import rules
-from ingest.admin_units import AdminUnits, Unit, import_hint
 from ingest.config import Settings, load_settings
+from ingest.contract import CRITERIA, CRITERIA_NAMES_2021, SHEETS, THONG_TIN
 from ingest.findings import Finding, has_errors
-from ingest.template import CRITERIA, CRITERIA_NAMES_2021, SHEETS, THONG_TIN
+from ingest.intake import normalise as nz
+from ingest.intake import rules
+from ingest.intake.admin_units import AdminUnits, Unit, import_hint
 
 HEADER_SCAN_ROWS = 15
 MAX_CELL_CHARS = 4000  # no field of the contract needs more; megabyte cells are hostile
 MAX_FINDINGS_PER_CHECK = 200
 REFORM_LIST = "2025"
 
-# Columns of each frame (the raw tables of ingest/migrations/0003_raw.sql without submission_id),
+# Columns of each frame (the raw tables of ingest/store/migrations/0003_raw.sql without submission_id),
 # with their dtype: "str" (object, None for missing), "date" (object), "Int64", "float", "bool",
 # "extra" (dict or None).
 FRAME_COLUMNS: dict[str, dict[str, str]] = {
@@ -785,7 +785,7 @@ def _table_frame(sheet: str, table: _Table) -> pd.DataFrame:
 
 def _ocop_catalogue(data: dict[str, list[Any]]) -> None:
     """`product_group` holds (group, catalogue named by the group's name or None): keep the
-    group, and give each product its catalogue (ingest.rules.ocop_catalogue)."""
+    group, and give each product its catalogue (ingest.intake.rules.ocop_catalogue)."""
     named = data["product_group"]
     data["product_group"] = [None if g is None else g[0] for g in named]
     data["catalogue"] = [None if g is None else rules.ocop_catalogue(g[1], decided, status)

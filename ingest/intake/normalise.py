@@ -18,8 +18,7 @@ from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ingest.admin_units import fold
-from ingest.template import (
+from ingest.contract import (
     CAPITAL_TYPES,
     CRITERIA_SETS,
     ENTITY_TYPES,
@@ -30,6 +29,7 @@ from ingest.template import (
     STATUSES,
     TITLES,
 )
+from ingest.intake.admin_units import fold
 
 
 class NormaliseError(ValueError):
@@ -463,7 +463,7 @@ def ocop_group(value: Any) -> str:
 def ocop_group_named(value: Any) -> tuple[str, str | None]:
     """The group code (`ocop_group`) and the catalogue (`148` / `1048`) its name belongs to when
     the value is a name of one catalogue only; None for a code, a number or a shared name (the
-    catalogue then follows from the decision date: ingest.rules.ocop_catalogue)."""
+    catalogue then follows from the decision date: ingest.intake.rules.ocop_catalogue)."""
     group = ocop_group(value)
     return group, _GROUP_CATALOGUE.get(key(value))
 
@@ -496,5 +496,5 @@ def ocop_status(value: Any) -> str:
 
 def criteria_set(value: Any) -> str | None:
     """`2021-2025` or `2016-2020`; empty -> None (the reader then takes the set in force for the
-    period: ingest.rules.criteria_set_in_force)."""
+    period: ingest.intake.rules.criteria_set_in_force)."""
     return _lookup(_CRITERIA_SETS, value, "Bộ tiêu chí", "criteria set", None)
