@@ -123,3 +123,5 @@ HARDSHIP: dict[str, str] = {"kk": "Khó khăn", "dbkk": "Đặc biệt khó khă
 MARK_MET, MARK_NOT_MET = "Đ", "CĐ"
 STARS = (3, 4, 5)
 CRITERIA_SETS = ("2021-2025", "2016-2020")
+# OCOP catalogues: Decision 148/QĐ-TTg (2023) and Decision 1048/QĐ-TTg (2019), each with its groups.
+CATALOGUES: dict[str, dict[str, str]] = {"148": GROUPS_148, "1048": GROUPS_1048}
