@@ -7,15 +7,15 @@ every parse. Everything that touches the warehouse is imported inside task funct
 from __future__ import annotations
 
 import math
-import os
-import sys
 from datetime import date, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from airflow.sdk import Asset
 
-PROJECT_ROOT = Path(os.environ.get("NTM_HOME") or Path(__file__).resolve().parent.parent)
+from ingest.config import load_settings
+
+SETTINGS = load_settings()  # every NTM_* knob, validated (ingest.config)
+PROJECT_ROOT = SETTINGS.home
 OWNER = "ntm-data"
 MONTHLY_DAG_ID = "ntm_monthly"
 REBUILD_DAG_ID = "ntm_rebuild"
@@ -34,12 +34,12 @@ MART_ASSETS: dict[str, Asset] = {t: _asset("marts", t) for t in MART_TABLES}
 
 # The largest number of mapped receive/validate tasks per month, and the smallest batch: a national
 # month (~700 files) becomes 8 tasks of ~88 files; a province (~10 files) one task.
-MAX_BATCHES = int(os.environ.get("NTM_MAX_BATCHES", "8"))
-MIN_BATCH = int(os.environ.get("NTM_MIN_BATCH", "25"))
+MAX_BATCHES = SETTINGS.max_batches
+MIN_BATCH = SETTINGS.min_batch
 
 DEFAULT_ARGS: dict[str, Any] = {
     "owner": OWNER,
-    "retries": int(os.environ.get("NTM_TASK_RETRIES", "3")),
+    "retries": SETTINGS.task_retries,
     "retry_delay": timedelta(seconds=30),
     "retry_exponential_backoff": 2.0,
     "max_retry_delay": timedelta(minutes=30),
@@ -48,10 +48,7 @@ DEFAULT_ARGS: dict[str, Any] = {
 
 def dbt_mode() -> str:
     """`task` (one in-process `dbt build`, the default) or `cosmos` (one Airflow task per model)."""
-    mode = os.environ.get("NTM_DBT_MODE", "task").strip().lower()
-    if mode not in ("task", "cosmos"):
-        raise ValueError(f"NTM_DBT_MODE must be 'task' or 'cosmos', not {mode!r}")
-    return mode
+    return load_settings().dbt_mode
 
 
 def month_of_run(requested: str | None, data_interval_start: datetime | None) -> date:
@@ -136,7 +133,7 @@ def cosmos_dbt_group(group_id: str = "dbt"):
     )
 
     project = PROJECT_ROOT / "dbt_project"
-    dbt_bin = Path(os.environ.get("NTM_DBT_EXECUTABLE") or Path(sys.executable).with_name("dbt"))
+    dbt_bin = load_settings().dbt_executable
     return DbtTaskGroup(
         group_id=group_id,
         project_config=ProjectConfig(dbt_project_path=project, manifest_path=project / "target" / "manifest.json"),

@@ -22,7 +22,6 @@ model with astronomer-cosmos when `NTM_DBT_MODE=cosmos` (see docs/operations.md)
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -51,14 +50,16 @@ from ntm_common import (
     run_dbt_build,
 )
 
-LATE_AFTER = timedelta(hours=int(os.environ.get("NTM_DEADLINE_HOURS", "6")))
+from ingest.config import load_settings
+
+LATE_AFTER = timedelta(hours=load_settings().deadline_hours)
 
 
 @dag(
     dag_id=MONTHLY_DAG_ID,
     schedule=CronDataIntervalTimetable("0 0 5 * *", timezone="UTC"),
     start_date=datetime(2023, 1, 5, tzinfo=UTC),
-    catchup=os.environ.get("NTM_CATCHUP", "false").lower() == "true",
+    catchup=load_settings().catchup,
     max_active_runs=1,
     default_args=DEFAULT_ARGS,
     tags=["ntm", "monthly", "ingest", "dbt"],

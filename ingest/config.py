@@ -1,66 +1,53 @@
-"""All configuration, read from environment variables in one place.
+"""All configuration, read from environment variables in one place: the `Settings` class below
+(pydantic-settings). A bad value stops the program with a `ConfigError` naming the variable and
+what it expects. The table is generated from the fields (`python -m ingest.config` prints it);
+tests/test_config.py checks this docstring, README.md and .env.example against them.
 
 | variable | default | meaning |
 |---|---|---|
-| NTM_DATABASE_URL | (local cluster) | PostgreSQL URL of the warehouse; unset = the project's own cluster |
-| NTM_HOME | project root | where the project lives (dbt project, expectations) |
-| NTM_STATE_DIR | $NTM_HOME/.ntm | local state: PostgreSQL cluster, archive, Data Docs, logs |
-| NTM_ARCHIVE_DIR | $NTM_STATE_DIR/archive | content-addressed archive of every received file |
-| NTM_INBOX | $NTM_STATE_DIR/inbox | where the monthly DAG looks for submissions (path or URL) |
-| NTM_DATA_DOCS_DIR | $NTM_STATE_DIR/data_docs | the Great Expectations Data Docs site |
-| NTM_PG_PORT | first free from 54329 | port of the local cluster |
-| NTM_MAX_FILE_MB | 50 | largest accepted file |
-| NTM_MAX_ROWS | 200000 | most rows per sheet |
-| NTM_NOTIFY_URL | (off) | webhook for coverage alerts |
-| NTM_SMTP_TO | (off) | e-mail address for coverage alerts (uses Airflow's SMTP settings) |
-| NTM_PROVINCES | (provinces that sent anything) | the deployment's provinces, whose units coverage expects: GSO codes, comma-separated (`27` or `24,27`), or `all` for the whole country |
+| `NTM_HOME` | the project root | where the project lives (dbt project, expectations) |
+| `NTM_STATE_DIR` | `$NTM_HOME/.ntm` | local state: PostgreSQL cluster, archive, inbox, Data Docs, logs |
+| `NTM_ARCHIVE_DIR` | `$NTM_STATE_DIR/archive` | content-addressed archive of every received file (`<sha[:2]>/<sha256>.<ext>`) |
+| `NTM_INBOX` | `$NTM_STATE_DIR/inbox` | where monthly runs look for submissions: `<inbox>/<YYYY-MM>/` (a folder or an object-storage URL) |
+| `NTM_DATA_DOCS_DIR` | `$NTM_STATE_DIR/data_docs` | the Great Expectations Data Docs site |
+| `NTM_DATABASE_URL` | the local cluster | warehouse URL, e.g. `postgresql://user:pw@host:5432/ntm`; unset = the project's own cluster |
+| `NTM_PG_PORT` | first free from 54329 | port of the local cluster |
+| `NTM_MAX_FILE_MB` | 50 | largest accepted file (MB) |
+| `NTM_MAX_ROWS` | 200000 | most rows per sheet |
+| `NTM_MAX_ZIP_ENTRIES` | 50 | most files in a zip or a CSV folder |
+| `NTM_MAX_ZIP_RATIO` | 200 | largest expansion ratio of a zip |
+| `NTM_NOTIFY_URL` | off | webhook for coverage alerts |
+| `NTM_SMTP_TO` | off | e-mail address for coverage alerts (sent with Airflow's SMTP settings) |
+| `NTM_PROVINCES` | the provinces that sent anything | the provinces the deployment serves, whose districts with xã coverage expects every month: GSO codes, comma-separated (`27`, `24,27`), or `all` for the whole country (passed to dbt as the var `ntm_provinces`) |
+| `NTM_DEADLINE_HOURS` | 6 | DAG: the monthly run's Deadline Alert fires when it has not finished this many hours after it was queued |
+| `NTM_CATCHUP` | false | DAG: let the scheduler create the monthly runs missed since the start date |
+| `NTM_MAX_BATCHES` | 8 | DAG: most mapped receive/validate tasks per month |
+| `NTM_MIN_BATCH` | 25 | DAG: fewest files per mapped task (except the last) |
+| `NTM_TASK_RETRIES` | 3 | DAG: retries of each task (exponential back-off from 30 s) |
+| `NTM_DBT_MODE` | task | DAG: `task` (one in-process `dbt build`) or `cosmos` (one Airflow task per model) |
+| `NTM_DBT_EXECUTABLE` | `dbt` beside the Python interpreter | DAG: the dbt executable cosmos runs |
+| `PGUSER` | postgres | libpq's user for dbt when the database URL names none |
+| `PGPASSWORD` | none | libpq's password for dbt when the database URL names none |
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+ENV_PREFIX = "NTM_"
 
 
-def _path(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    return Path(value).expanduser().resolve() if value else default
-
-
-@dataclass(frozen=True)
-class Settings:
-    home: Path
-    state_dir: Path
-    archive_dir: Path
-    inbox: str
-    data_docs_dir: Path
-    database_url: str | None
-    pg_port: int | None
-    max_file_bytes: int
-    max_rows: int
-    max_zip_entries: int
-    max_zip_ratio: int
-    notify_url: str | None
-    smtp_to: str | None
-    # None: the provinces that sent anything; ("all",): the whole country; else GSO codes
-    provinces: tuple[str, ...] | None = None
-
-    @property
-    def dbt_project_dir(self) -> Path:
-        return self.home / "dbt_project"
-
-    @property
-    def expectations_dir(self) -> Path:
-        return self.home / "expectations"
-
-    @property
-    def pg_dir(self) -> Path:
-        return self.state_dir / "pg"
+class ConfigError(ValueError):
+    """A bad configuration value: the message names the variable and what it expects."""
 
 
 def parse_provinces(value: str | None) -> tuple[str, ...] | None:
@@ -83,26 +70,140 @@ def parse_provinces(value: str | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(codes)) or None
 
 
+def _resolve(path: Path) -> Path:
+    return path.expanduser().resolve()
+
+
+ResolvedPath = Annotated[Path, AfterValidator(_resolve)]
+
+
+def _shown(default: str) -> dict[str, Any]:
+    """How the configuration table shows a default computed from other settings."""
+    return {"shown_default": default}
+
+
+class Settings(BaseSettings):
+    """Every setting, from `NTM_<FIELD>` (PGUSER and PGPASSWORD as libpq names them). Defaults that
+    depend on other settings are computed from them (`state_dir` from `home`, and so on)."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, env_ignore_empty=True, frozen=True,
+                                      extra="ignore")
+
+    home: ResolvedPath = Field(PROJECT_ROOT, json_schema_extra=_shown("the project root"),
+                               description="where the project lives (dbt project, expectations)")
+    state_dir: ResolvedPath = Field(
+        default_factory=lambda d: d.get("home", PROJECT_ROOT) / ".ntm", json_schema_extra=_shown("`$NTM_HOME/.ntm`"),
+        description="local state: PostgreSQL cluster, archive, inbox, Data Docs, logs")
+    archive_dir: ResolvedPath = Field(
+        default_factory=lambda d: _state(d) / "archive", json_schema_extra=_shown("`$NTM_STATE_DIR/archive`"),
+        description="content-addressed archive of every received file (`<sha[:2]>/<sha256>.<ext>`)")
+    inbox: str = Field(
+        default_factory=lambda d: str(_state(d) / "inbox"), json_schema_extra=_shown("`$NTM_STATE_DIR/inbox`"),
+        description="where monthly runs look for submissions: `<inbox>/<YYYY-MM>/` (a folder or an "
+                    "object-storage URL)")
+    data_docs_dir: ResolvedPath = Field(
+        default_factory=lambda d: _state(d) / "data_docs", json_schema_extra=_shown("`$NTM_STATE_DIR/data_docs`"),
+        description="the Great Expectations Data Docs site")
+    database_url: str | None = Field(
+        None, repr=False, json_schema_extra=_shown("the local cluster"),
+        description="warehouse URL, e.g. `postgresql://user:pw@host:5432/ntm`; unset = the project's own cluster")
+    pg_port: int | None = Field(None, ge=1, le=65535, json_schema_extra=_shown("first free from 54329"),
+                                description="port of the local cluster")
+    max_file_mb: float = Field(50, gt=0, description="largest accepted file (MB)")
+    max_rows: int = Field(200_000, gt=0, description="most rows per sheet")
+    max_zip_entries: int = Field(50, gt=0, description="most files in a zip or a CSV folder")
+    max_zip_ratio: int = Field(200, gt=0, description="largest expansion ratio of a zip")
+    notify_url: str | None = Field(None, json_schema_extra=_shown("off"), description="webhook for coverage alerts")
+    smtp_to: str | None = Field(None, json_schema_extra=_shown("off"),
+                                description="e-mail address for coverage alerts (sent with Airflow's SMTP settings)")
+    # None: the provinces that sent anything; ("all",): the whole country; else GSO codes
+    provinces: Annotated[tuple[str, ...] | None, NoDecode] = Field(
+        None, json_schema_extra=_shown("the provinces that sent anything"),
+        description="the provinces the deployment serves, whose districts with xã coverage expects every month: "
+                    "GSO codes, comma-separated (`27`, `24,27`), or `all` for the whole country (passed to dbt "
+                    "as the var `ntm_provinces`)")
+    deadline_hours: int = Field(6, gt=0, description="DAG: the monthly run's Deadline Alert fires when it has "
+                                                     "not finished this many hours after it was queued")
+    catchup: bool = Field(False, description="DAG: let the scheduler create the monthly runs missed since the "
+                                             "start date")
+    max_batches: int = Field(8, ge=1, description="DAG: most mapped receive/validate tasks per month")
+    min_batch: int = Field(25, ge=1, description="DAG: fewest files per mapped task (except the last)")
+    task_retries: int = Field(3, ge=0, description="DAG: retries of each task (exponential back-off from 30 s)")
+    dbt_mode: Literal["task", "cosmos"] = Field(
+        "task", description="DAG: `task` (one in-process `dbt build`) or `cosmos` (one Airflow task per model)")
+    dbt_executable: Path = Field(
+        default_factory=lambda: Path(sys.executable).with_name("dbt"),
+        json_schema_extra=_shown("`dbt` beside the Python interpreter"), description="DAG: the dbt executable cosmos runs")
+    pguser: str | None = Field(None, validation_alias="PGUSER", json_schema_extra=_shown("postgres"),
+                               description="libpq's user for dbt when the database URL names none")
+    pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD", json_schema_extra=_shown("none"),
+                                         description="libpq's password for dbt when the database URL names none")
+
+    @field_validator("provinces", mode="before")
+    @classmethod
+    def _provinces(cls, value: Any) -> Any:
+        return parse_provinces(value) if value is None or isinstance(value, str) else value
+
+    @field_validator("dbt_mode", mode="before")
+    @classmethod
+    def _dbt_mode(cls, value: Any) -> Any:
+        mode = str(value).strip().lower()
+        if mode not in ("task", "cosmos"):
+            raise ValueError(f"NTM_DBT_MODE must be 'task' or 'cosmos', not {mode!r}")
+        return mode
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
+
+    @property
+    def dbt_project_dir(self) -> Path:
+        return self.home / "dbt_project"
+
+    @property
+    def expectations_dir(self) -> Path:
+        return self.home / "expectations"
+
+    @property
+    def pg_dir(self) -> Path:
+        return self.state_dir / "pg"
+
+
+def _state(data: dict[str, Any]) -> Path:
+    return data.get("state_dir", PROJECT_ROOT / ".ntm")
+
+
+def variable(name: str) -> str:
+    """The environment variable of a Settings field."""
+    alias = Settings.model_fields[name].validation_alias
+    return alias if isinstance(alias, str) else ENV_PREFIX + name.upper()
+
+
+def _problem(error: Any) -> str:
+    name = variable(str(error["loc"][0])) if error["loc"] else "configuration"
+    message = str(error["msg"]).removeprefix("Value error, ")
+    return f"{name}={error['input']!r}: {message}"
+
+
 def load_settings() -> Settings:
-    home = _path("NTM_HOME", PROJECT_ROOT)
-    state = _path("NTM_STATE_DIR", home / ".ntm")
-    port = os.environ.get("NTM_PG_PORT")
-    return Settings(
-        home=home,
-        state_dir=state,
-        archive_dir=_path("NTM_ARCHIVE_DIR", state / "archive"),
-        inbox=os.environ.get("NTM_INBOX") or str(state / "inbox"),
-        data_docs_dir=_path("NTM_DATA_DOCS_DIR", state / "data_docs"),
-        database_url=os.environ.get("NTM_DATABASE_URL") or None,
-        pg_port=int(port) if port else None,
-        max_file_bytes=int(float(os.environ.get("NTM_MAX_FILE_MB", "50")) * 1024 * 1024),
-        max_rows=int(os.environ.get("NTM_MAX_ROWS", "200000")),
-        max_zip_entries=int(os.environ.get("NTM_MAX_ZIP_ENTRIES", "50")),
-        max_zip_ratio=int(os.environ.get("NTM_MAX_ZIP_RATIO", "200")),
-        notify_url=os.environ.get("NTM_NOTIFY_URL") or None,
-        smtp_to=os.environ.get("NTM_SMTP_TO") or None,
-        provinces=parse_provinces(os.environ.get("NTM_PROVINCES")),
-    )
+    """The settings from the environment; a bad value raises ConfigError naming the variable."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        problems = "; ".join(_problem(e) for e in exc.errors(include_url=False))
+        raise ConfigError(f"invalid configuration: {problems}") from None
+
+
+def configuration_table() -> str:
+    """The Markdown table of every setting (README.md and this module's docstring hold it)."""
+    lines = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, info in Settings.model_fields.items():
+        extra = info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
+        shown = extra.get("shown_default")
+        if shown is None:
+            shown = str(info.default).lower() if isinstance(info.default, bool) else str(info.default)
+        lines.append(f"| `{variable(name)}` | {shown} | {info.description} |")
+    return "\n".join(lines) + "\n"
 
 
 @contextmanager
@@ -119,3 +220,7 @@ def environment(values: dict[str, str]) -> Iterator[None]:
                 os.environ.pop(key, None)
             else:
                 os.environ[key] = old
+
+
+if __name__ == "__main__":
+    print(configuration_table(), end="")

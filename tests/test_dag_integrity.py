@@ -9,7 +9,6 @@ import subprocess
 import sys
 import textwrap
 import threading
-from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -211,7 +210,7 @@ SUMMARY = {
 def test_notify_is_off_by_default() -> None:
     from ingest.serve.notify import OFF, notify
 
-    settings = replace(load_settings(), notify_url=None, smtp_to=None)
+    settings = load_settings().model_copy(update=dict(notify_url=None, smtp_to=None))
     assert notify(SUMMARY, settings) == OFF
 
 
@@ -232,7 +231,7 @@ def test_notify_posts_the_summary_to_the_webhook() -> None:
     server = http.server.HTTPServer(("127.0.0.1", 0), Hook)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        settings = replace(load_settings(), notify_url=f"http://127.0.0.1:{server.server_port}/hook", smtp_to=None)
+        settings = load_settings().model_copy(update=dict(notify_url=f"http://127.0.0.1:{server.server_port}/hook", smtp_to=None))
         assert notify(SUMMARY, settings) == "webhook: HTTP 204"
     finally:
         server.shutdown()
@@ -251,7 +250,7 @@ def test_notify_failures_raise_so_the_task_retries() -> None:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]  # closed once the block ends: nothing listens there
     with pytest.raises(NotifyError, match="webhook"):
-        notify(SUMMARY, replace(load_settings(), notify_url=f"http://127.0.0.1:{port}/", smtp_to=None))
+        notify(SUMMARY, load_settings().model_copy(update=dict(notify_url=f"http://127.0.0.1:{port}/", smtp_to=None)))
 
 
 def test_the_deadline_callback_notifies(monkeypatch) -> None:
@@ -260,7 +259,7 @@ def test_the_deadline_callback_notifies(monkeypatch) -> None:
     from ingest.serve import notify as module
 
     sent = []
-    monkeypatch.setattr(module, "load_settings", lambda: replace(load_settings(), notify_url=None, smtp_to=None))
+    monkeypatch.setattr(module, "load_settings", lambda: load_settings().model_copy(update=dict(notify_url=None, smtp_to=None)))
     monkeypatch.setattr(module, "notify", lambda summary, settings: sent.append(summary) or "off")
     out = asyncio.run(module.deadline_missed({"dag_run": {"run_id": "scheduled__2023"}}, dag_id="ntm_monthly"))
     assert out == "off"
@@ -341,7 +340,7 @@ def test_notify_sends_mail_through_airflow_smtp_settings(monkeypatch) -> None:
     monkeypatch.setenv("AIRFLOW__SMTP__SMTP_PORT", str(server.server_address[1]))
     monkeypatch.setenv("AIRFLOW__SMTP__SMTP_MAIL_FROM", "ntm@example.org")
     try:
-        out = notify(SUMMARY, replace(load_settings(), notify_url=None, smtp_to="ops@example.org"))
+        out = notify(SUMMARY, load_settings().model_copy(update=dict(notify_url=None, smtp_to="ops@example.org")))
     finally:
         server.shutdown()
         server.server_close()

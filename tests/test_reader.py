@@ -6,7 +6,6 @@ Workbooks are built in tmp_path with openpyxl; the administrative checks use the
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import os
 import re
@@ -43,7 +42,7 @@ def admin():
 
 
 def settings(**changes: Any) -> Settings:
-    return dataclasses.replace(load_settings(), **changes)
+    return load_settings().model_copy(update=changes)
 
 
 def info_rows(**override: Any) -> list[list[Any]]:
@@ -476,7 +475,7 @@ def test_too_many_rows_and_too_large(tmp_path: Path, admin) -> None:
     path = workbook(tmp_path / "a.xlsx", minimal())
     result = read_submission(path, admin, settings(max_rows=2))
     assert {(f.check_name, f.sheet) for f in errors(result)} >= {("too_many_rows", "tieu_chi_xa")}
-    assert checks(read_submission(path, admin, settings(max_file_bytes=100))) == {"file_too_large"}
+    assert checks(read_submission(path, admin, settings(max_file_mb=100 / 2**20))) == {"file_too_large"}
     folder = tmp_path / "csv"
     folder.mkdir()
     for name, rows in minimal().items():

@@ -9,7 +9,6 @@ serialises builds (ingest.pipeline.transform holds an advisory lock).
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 from collections import Counter
@@ -54,11 +53,13 @@ def dbt_env(url: str) -> dict[str, str]:
     info = conninfo_to_dict(url)
     if not info.get("dbname"):
         raise ValueError(f"the database URL names no database: {url!r}")
+    settings = load_settings()  # PGUSER / PGPASSWORD
+    password = settings.pgpassword.get_secret_value() if settings.pgpassword else ""
     return {
         "DBT_HOST": str(info.get("host") or "localhost"),
         "DBT_PORT": str(info.get("port") or "5432"),
-        "DBT_USER": str(info.get("user") or os.environ.get("PGUSER") or "postgres"),
-        "DBT_PASSWORD": str(info.get("password") or os.environ.get("PGPASSWORD") or ""),
+        "DBT_USER": str(info.get("user") or settings.pguser or "postgres"),
+        "DBT_PASSWORD": str(info.get("password") or password),
         "DBT_DBNAME": str(info["dbname"]),
     }
 
