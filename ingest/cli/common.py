@@ -1,0 +1,91 @@
+"""What the `ntm` commands share: exit codes, the usage error, output helpers, months, the database URL.
+
+Cheap to import (the standard library only): `ntm --help` imports every command module.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+EXIT_OK, EXIT_REJECTED, EXIT_USAGE = 0, 1, 2
+
+Subparsers = Any  # argparse's private _SubParsersAction
+
+
+class UsageError(Exception):
+    """A usage or configuration error: exit 2 with the message."""
+
+
+def console():
+    from rich.console import Console
+
+    return Console(stderr=False, highlight=False)
+
+
+def emit_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+def months(spec: str) -> list[date]:
+    """`2023-01..2023-12` or `2023-05` → list of first days of months."""
+    from ingest.pipeline import month_of
+
+    first, _, last = spec.partition("..")
+    try:
+        start, end = month_of(first), month_of(last or first)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    if end < start:
+        raise UsageError(f"empty month range {spec!r}: the end is before the start")
+    out, cur = [], start
+    while cur <= end:
+        out.append(cur)
+        cur = date(cur.year + cur.month // 12, cur.month % 12 + 1, 1)
+    return out
+
+
+def month(text: str) -> date:
+    """One month `YYYY-MM`; a bad value is a usage error."""
+    from ingest.pipeline import month_of
+
+    try:
+        return month_of(text)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def database_url(args: argparse.Namespace) -> str:
+    from ingest.config import load_settings
+    from ingest.store import localdb
+
+    try:
+        return localdb.resolve_url(load_settings(), args.database_url)
+    except localdb.LocalDbError as exc:
+        raise UsageError(str(exc)) from exc
+
+
+def ready_url(args: argparse.Namespace) -> str:
+    """The database URL, with the schemas migrated (idempotent: a no-op when up to date)."""
+    from ingest.store.db import migrate_all
+
+    url = database_url(args)
+    migrate_all(url)
+    return url
+
+
+def progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None]]:
+    """A progress bar on a terminal (stderr); nothing otherwise. Returns (advance, close)."""
+    if total < 2 or not sys.stderr.isatty():
+        return (lambda _msg: None), (lambda: None)
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(),
+                   TimeRemainingColumn(), transient=True)
+    task = bar.add_task(label, total=total)
+    bar.start()
+    return (lambda _msg: bar.advance(task)), bar.stop

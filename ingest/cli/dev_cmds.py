@@ -1,0 +1,111 @@
+"""`ntm db`, `ntm template`, `ntm generate`, `ntm demo`: the local cluster and the dev tools."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ingest.cli.common import (
+    EXIT_OK,
+    EXIT_REJECTED,
+    Subparsers,
+    UsageError,
+    database_url,
+    emit_json,
+    months,
+)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from ingest.config import load_settings
+    from ingest.store import localdb
+    from ingest.store.db import migrate_all
+
+    settings = load_settings()
+    if args.db_command == "start":
+        print(localdb.start(settings))
+    elif args.db_command == "stop":
+        print("stopped" if localdb.stop(settings) else "not running")
+    elif args.db_command == "status":
+        running = localdb.is_running(settings)
+        if args.json:
+            emit_json({"running": running, "data_dir": str(settings.pg_dir),
+                       "url": localdb.url(settings) if running else None})
+        else:
+            print(f"local cluster: {'running at ' + localdb.url(settings) if running else 'not running'}"
+                  f" (data in {settings.pg_dir})")
+        return EXIT_OK if running else EXIT_REJECTED
+    elif args.db_command == "url":
+        print(database_url(args))
+    elif args.db_command == "migrate":
+        applied = migrate_all(database_url(args))
+        print("applied: " + ", ".join(applied) if applied else "up to date")
+    return EXIT_OK
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from ingest.devtools.template import write_template
+
+    if (args.unit is None) != (args.month is None):
+        raise UsageError("give --unit and --month together (or neither, for the blank workbook)")
+    month = months(args.month)[0] if args.month else None
+    try:
+        print(write_template(Path(args.output), args.unit, month))
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    return EXIT_OK
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from ingest.devtools.generate import generate
+
+    t0 = time.perf_counter()
+    paths = generate(args.province, months(args.months), Path(args.output), seed=args.seed,
+                     messy=args.messy, fmt=args.format)
+    if args.json:
+        emit_json([str(p) for p in paths])
+    else:
+        print(f"wrote {len(paths)} submission(s) under {args.output} in {time.perf_counter() - t0:.1f} s")
+    return EXIT_OK
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from ingest.devtools.demo import run_demo
+
+    return run_demo(args.database_url, months=months(args.months), province=args.province)
+
+
+def add_db(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    db = sub.add_parser("db", help="manage the local PostgreSQL cluster and the schemas", parents=[common])
+    db.add_argument("db_command", choices=["start", "stop", "status", "url", "migrate"],
+                    help="start/stop/status of the local cluster; url to connect; migrate schemas and roles")
+    db.set_defaults(func=cmd_db)
+
+
+def add_template(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    t = sub.add_parser("template", help="write the blank submission workbook for districts", parents=[common])
+    t.add_argument("-o", "--output", default="ntm_template.xlsx", help="file to write (default: %(default)s)")
+    t.add_argument("--unit", help="the submitting unit's code: its codes are filled in and the commune "
+                                  "dropdowns list its xã only")
+    t.add_argument("--month", help="YYYY-MM, the reporting month of the unit's template (with --unit)")
+    t.set_defaults(func=cmd_template)
+
+
+def add_generate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    g = sub.add_parser("generate", help="write realistic synthetic submissions", parents=[common])
+    g.add_argument("--province", required=True, help="GSO province code (e.g. 27) or 'all'")
+    g.add_argument("--months", required=True, help="YYYY-MM or a range YYYY-MM..YYYY-MM")
+    g.add_argument("-o", "--output", required=True, help="folder to write into (one subfolder per month)")
+    g.add_argument("--seed", type=int, default=0, help="random seed; same seed, same files")
+    g.add_argument("--messy", action="store_true", help="make the files look hand-made")
+    g.add_argument("--format", choices=["xlsx", "zip", "csv"], default="xlsx",
+                   help="workbooks, zips of CSVs, or CSV folders (default: %(default)s)")
+    g.set_defaults(func=cmd_generate)
+
+
+def add_demo(sub: Subparsers, common: argparse.ArgumentParser) -> None:
+    d = sub.add_parser("demo", help="set up and run the pipeline end to end on sample data", parents=[common])
+    d.add_argument("--province", default="27", help="province to generate (default: %(default)s, Bắc Ninh)")
+    d.add_argument("--months", default="2023-03..2023-05", help="months to run (default: %(default)s)")
+    d.set_defaults(func=cmd_demo)
