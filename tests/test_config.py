@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -111,3 +114,31 @@ def test_reading_the_settings_imports_no_heavy_library() -> None:
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT)
     assert out.stdout.strip() == "[]"
+
+
+DAG_KNOBS = """
+import json, sys
+from pathlib import Path
+from airflow.dag_processing.dagbag import BundleDagBag
+bag = BundleDagBag(dag_folder=sys.argv[1], bundle_path=Path(sys.argv[1]))
+dag = bag.dags.get("ntm_monthly")
+print(json.dumps({"errors": {k: str(v) for k, v in bag.import_errors.items()}} if dag is None else {
+    "catchup": dag.catchup, "retries": dag.get_task("begin").retries,
+    "deadline_hours": dag.deadline[0].interval.total_seconds() / 3600}))
+"""
+
+
+def _parse_monthly_dag(tmp_path: Path, **env: str) -> dict[str, Any]:
+    environ = {**os.environ, "AIRFLOW_HOME": str(tmp_path / "airflow"), "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+               "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"), **env}
+    res = subprocess.run([sys.executable, "-c", DAG_KNOBS, str(ROOT / "dags")], capture_output=True, text=True,
+                         env=environ, timeout=300)
+    assert res.returncode == 0, res.stderr[-3000:]
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+def test_the_dags_take_their_knobs_from_the_settings(tmp_path: Path) -> None:
+    parsed = _parse_monthly_dag(tmp_path, NTM_CATCHUP="true", NTM_TASK_RETRIES="5", NTM_DEADLINE_HOURS="2")
+    assert parsed == {"catchup": True, "retries": 5, "deadline_hours": 2.0}
+    broken = _parse_monthly_dag(tmp_path, NTM_DEADLINE_HOURS="six")
+    assert "NTM_DEADLINE_HOURS='six'" in json.dumps(broken["errors"])
