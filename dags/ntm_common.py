@@ -15,13 +15,14 @@ from typing import Any
 
 from airflow.sdk import Asset
 
+from ingest.contract import RAW_TABLES  # standard library only: cheap on every parse
+
 PROJECT_ROOT = Path(os.environ.get("NTM_HOME") or Path(__file__).resolve().parent.parent)
 OWNER = "ntm-data"
 MONTHLY_DAG_ID = "ntm_monthly"
 REBUILD_DAG_ID = "ntm_rebuild"
 WATCH_DAG_ID = "ntm_raw_watch"
 
-RAW_TABLES = ("thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")
 MART_TABLES = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
 
 

@@ -20,6 +20,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ingest.contract import CATALOGUE_FROM
+
 if TYPE_CHECKING:
     from ingest.intake.admin_units import AdminUnits, Unit
 
@@ -36,7 +38,7 @@ OUTDATED_CRITERIA_SET_FROM = date(2023, 1, 1)  # from this period on, naming 201
 # OCOP -----------------------------------------------------------------------------------------
 CATALOGUE_148 = "148"
 CATALOGUE_1048 = "1048"
-CATALOGUE_148_FROM = date(2023, 2, 24)        # Decision 148/QĐ-TTg
+CATALOGUE_148_FROM = CATALOGUE_FROM[CATALOGUE_148]  # Decision 148/QĐ-TTg: 2023-02-24
 OCOP_VALIDITY_MONTHS = 36
 PROVINCE_RECOGNISES_3_STARS_FROM = date(2025, 7, 1)  # Decision 1489/QĐ-TTg; districts abolished
 
