@@ -28,10 +28,10 @@ from psycopg.rows import dict_row
 from ingest import pipeline
 from ingest.cli.main import main
 from ingest.config import environment, parse_provinces
-from ingest.intake.admin_units import load_reference_table
 from ingest.serve.coverage import coverage, coverage_line, summarise
 from ingest.serve.notify import message
 from ingest.store.db import migrate_all
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 
 VN = timezone(timedelta(hours=7))

@@ -22,8 +22,9 @@ from ingest.devtools.generate import (
     vn_number,
     write_bad_variants,
 )
-from ingest.intake.admin_units import AdminUnits, load_admin_units
+from ingest.intake.admin_units import AdminUnits
 from ingest.intake.rules import is_rural_commune, rural_communes
+from ingest.store.reference import load_admin_units
 
 PROVINCE = "38"  # Thanh Hóa: 26 districts
 DISTRICT = "395"  # Huyện Thọ Xuân

@@ -30,9 +30,9 @@ from ingest.contract import FRAME_COLUMNS
 from ingest.findings import Finding
 from ingest.intake import headers, reader
 from ingest.intake import normalise as nz
-from ingest.intake.admin_units import load_admin_units
 from ingest.intake.collect import MAX_FINDINGS_PER_CHECK
 from ingest.intake.reader import read_submission
+from ingest.store.reference import load_admin_units
 
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
 TC = [f"tc{i:02d}" for i in range(1, 20)]

@@ -18,14 +18,9 @@ import pytest
 
 from ingest import pipeline
 from ingest.cli.main import main
-from ingest.intake.admin_units import (
-    UnitListError,
-    import_units,
-    load_admin_units,
-    load_reference_table,
-    parse_unit_list,
-)
+from ingest.intake.unit_list import UnitListError, parse_unit_list
 from ingest.store.db import migrate_all
+from ingest.store.reference import import_units, load_admin_units, load_reference_table
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "admin_units_2017_example.csv"

@@ -332,7 +332,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 def cmd_reference(args: argparse.Namespace) -> int:
     from ingest.config import load_settings
-    from ingest.intake.admin_units import UnitListError, import_units
+    from ingest.intake.unit_list import UnitListError
+    from ingest.store.reference import import_units
 
     path = Path(args.file)
     if not path.is_file():
@@ -461,7 +462,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ref = sub.add_parser("reference", help="administrative reference data (unit lists of earlier years)")
     ref_sub = ref.add_subparsers(dest="reference_command", required=True, metavar="SUBCOMMAND")
-    from ingest.intake.admin_units import FILE_FORMAT
+    from ingest.intake.unit_list import FILE_FORMAT
 
     iu = ref_sub.add_parser(
         "import-units", parents=[common], formatter_class=argparse.RawDescriptionHelpFormatter,

@@ -63,7 +63,8 @@ from ingest.devtools.template import (
     neutralise,
     workbook_bytes,
 )
-from ingest.intake.admin_units import LIST_2025, AdminUnits, Unit, fold, load_admin_units
+from ingest.intake.admin_units import LIST_2025, AdminUnits, Unit, fold
+from ingest.intake.admin_units import package_units as load_admin_units
 from ingest.intake.rules import CATALOGUE_148_FROM, criteria_set_in_force, rural_communes
 
 EPOCH = date(2011, 1, 1)

@@ -166,10 +166,10 @@ def unit_lists(unit_code: str, month: date) -> _UnitLists:
     administrative list in force at the end of `month`. Raises ValueError for an unknown unit."""
     import calendar
 
-    from ingest.intake.admin_units import load_admin_units
+    from ingest.intake.admin_units import package_units
     from ingest.intake.rules import criteria_set_in_force, rural_communes
 
-    admin = load_admin_units()
+    admin = package_units()
     period = month.replace(day=1)
     on = period.replace(day=calendar.monthrange(period.year, period.month)[1])
     unit = admin.unit(unit_code, on)
