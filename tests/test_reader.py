@@ -512,7 +512,7 @@ def test_findings_are_capped_per_check(tmp_path: Path, admin) -> None:
 
 
 def test_template_labels_are_all_recognised() -> None:
-    from ingest.devtools.template import SHEETS, THONG_TIN
+    from ingest.contract import SHEETS, THONG_TIN
     for sheet, labels in SHEETS.items():
         if sheet == "thong_tin":
             continue

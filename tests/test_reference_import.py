@@ -279,7 +279,7 @@ def _submission_naming_tan_lang(out: Path, version: int) -> Path:
     sub = build_submission(admin, district, date(2017, 5, 1), seed=3, version=version)
     communes = sub.tables["tieu_chi_xa"].rows
     communes.append({**communes[1], "commune_code": "06130", "commune_name": "Xã Tân Lang"})
-    return render(sub, out, seed=3, fmt="xlsx", admin=admin)
+    return render(sub, out, seed=3, fmt="xlsx")
 
 
 def test_a_2017_submission_naming_a_merged_xa_loads_once_its_list_is_imported(url: str, tmp_path: Path) -> None:
