@@ -140,6 +140,7 @@ class Messy(Clean):
                 return int(value)  # typed as a number: harmless without a leading zero
             if roll < 0.4:
                 return f" {value} "
+        return value
 
 
 def cell_grid(sub: Submission, render: Clean) -> Grid:
