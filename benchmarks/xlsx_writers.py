@@ -8,8 +8,9 @@ generator's own SpreadsheetML writer (ingest.devtools.xlsx), XlsxWriter (in-memo
 fastest of its modes here) and openpyxl's write-only mode. Prints seconds, files/s, megabytes
 and the ratio to the first writer.
 
-Measured on the 2-core machine (shared), 2024-03, clean: 635 files, 129,458 rows, content 6.8 s;
-own writer 4.3 s, XlsxWriter 19.7 s (4.6x), openpyxl write-only 102.5 s (24x); same values.
+Measured on the 2-core machine (shared), 2024-03, clean: 635 files, 129,458 rows; two runs:
+content 6.8 / 8.7 s; own writer 4.3 / 5.1 s, XlsxWriter 19.7 / 30.4 s (4.6x / 5.9x), openpyxl
+write-only 102.5 / 47.8 s (24x / 9.3x); the same values read back from all three.
 """
 
 from __future__ import annotations

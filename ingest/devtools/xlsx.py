@@ -6,9 +6,10 @@ width, as hand-made reports do). Text that a spreadsheet could take for a formul
 quote prefix; dates get a dd/mm/yyyy format. Same grid, same bytes.
 
 Why not a library: benchmarks/xlsx_writers.py, a national month (2024-03, 635 files, 129,458
-rows) on the 2-core machine: this writer 4.3 s, XlsxWriter 19.7 s (4.6x; 6x in its in-memory
-mode), openpyxl's write-only mode 102.5 s (24x), with the same values read back. Building the
-month's content takes 6.8 s, so a library writer would make the generator 2.4x slower.
+rows) on the shared 2-core machine, two runs: this writer 4.3-5.1 s, XlsxWriter 19.7-30.4 s
+(4.6-6x slower), openpyxl's write-only mode 47.8-102.5 s (9-24x), the same values read back.
+Building the month's content takes 6.8-8.7 s, so even XlsxWriter would make the generator
+about 2.4x slower end to end.
 """
 
 from __future__ import annotations
