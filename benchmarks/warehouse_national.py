@@ -22,9 +22,9 @@ from pathlib import Path
 import psycopg
 
 from ingest.config import load_settings
-from ingest.intake.admin_units import load_reference_table
 from ingest.store import localdb
 from ingest.store import statements as store
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))

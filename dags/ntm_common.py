@@ -1,6 +1,6 @@
 """What the NTM DAGs share: Assets, default arguments, the month of a run, batching, the dbt step.
 
-Cheap to import (Airflow SDK and the standard library only): the DAG processor imports it on
+Cheap to import (Airflow SDK, ingest.config and ingest.contract only): the DAG processor imports it on
 every parse. Everything that touches the warehouse is imported inside task functions.
 """
 
@@ -13,6 +13,7 @@ from typing import Any
 from airflow.sdk import Asset
 
 from ingest.config import load_settings
+from ingest.contract import RAW_TABLES  # standard library only: cheap on every parse
 
 SETTINGS = load_settings()  # every NTM_* knob, validated (ingest.config)
 PROJECT_ROOT = SETTINGS.home
@@ -21,7 +22,6 @@ MONTHLY_DAG_ID = "ntm_monthly"
 REBUILD_DAG_ID = "ntm_rebuild"
 WATCH_DAG_ID = "ntm_raw_watch"
 
-RAW_TABLES = ("thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")
 MART_TABLES = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
 
 

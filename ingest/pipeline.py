@@ -176,8 +176,8 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     file, then the Great Expectations suites once over the whole batch (GX's fixed cost is per
     run, not per row). Rejections are recorded with their findings; accepted frames are staged for
     the loader (in `keep` when given, else on disk). Never raises for bad input."""
-    from ingest.intake.admin_units import load_admin_units
     from ingest.quality.validate import record_runs, validate_batch
+    from ingest.store.reference import load_admin_units
 
     settings = settings or load_settings()
     admin = load_admin_units(url)  # the package's lists plus the units imported into this database
@@ -337,8 +337,8 @@ def _load_one(conn: psycopg.Connection, sub: dict[str, Any], settings: Settings,
 
 
 def _reread(sub: dict[str, Any], settings: Settings, conn: psycopg.Connection) -> dict:
-    from ingest.intake.admin_units import load_admin_units
     from ingest.intake.reader import read_submission
+    from ingest.store.reference import load_admin_units
 
     return read_submission(Path(sub["archive_path"]), load_admin_units(conn), settings).frames
 

@@ -115,7 +115,8 @@ def warehouse(server_url: str):
 def inbox(tmp_path_factory) -> dict[str, object]:
     """Clean submissions of a province for five months; in BAD_MONTH one district's workbook is
     replaced by a copy with an invalid criterion mark."""
-    from ingest.devtools.generate import generate, write_bad_variants
+    from ingest.devtools.bad_variants import write_bad_variants
+    from ingest.devtools.generate import generate
 
     root = tmp_path_factory.mktemp("inbox")
     paths = generate(PROVINCE, [*BACKFILL_MONTHS, CONF_BACKFILL_MONTH, SINGLE_MONTH, BAD_MONTH], root, seed=11)

@@ -28,10 +28,10 @@ from psycopg.rows import dict_row
 from ingest import pipeline
 from ingest.cli.main import main
 from ingest.config import environment, parse_provinces
-from ingest.intake.admin_units import load_reference_table
 from ingest.serve.coverage import coverage, coverage_line, summarise
 from ingest.serve.notify import message
 from ingest.store.db import migrate_all
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 
 VN = timezone(timedelta(hours=7))
@@ -289,7 +289,8 @@ def url(fresh_database_url, tmp_path, monkeypatch) -> str:
 
 
 def test_ingest_records_declared_dates_hints_and_backfill(url, tmp_path, capsys) -> None:
-    from ingest.devtools.generate import generate, write_bad_variants
+    from ingest.devtools.bad_variants import write_bad_variants
+    from ingest.devtools.generate import generate
 
     good, other = sorted(generate("27", [MAY], tmp_path / "gen", seed=3))[:2]
     bad_mark = write_bad_variants(other, tmp_path / "bad")["bad_mark"]      # read, then rejected

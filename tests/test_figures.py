@@ -30,7 +30,7 @@ from warehouse_fixtures import (
     ward_codes,
 )
 
-from ingest.intake.admin_units import load_reference_table
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 
 PHU_LY = "347"                      # Hà Nam: 4 xã, 10 wards

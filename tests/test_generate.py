@@ -13,17 +13,14 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from ingest.devtools.generate import (
-    _xlsx,
-    add_months,
-    build_submission,
-    generate,
-    month_end,
-    vn_number,
-    write_bad_variants,
-)
-from ingest.intake.admin_units import AdminUnits, load_admin_units
+from ingest.devtools.bad_variants import write_bad_variants
+from ingest.devtools.generate import build_submission, generate
+from ingest.devtools.rendering import vn_number
+from ingest.devtools.synthetic import add_months, month_end
+from ingest.devtools.xlsx import xlsx_bytes
+from ingest.intake.admin_units import AdminUnits
 from ingest.intake.rules import is_rural_commune, rural_communes
+from ingest.store.reference import load_admin_units
 
 PROVINCE = "38"  # Thanh Hóa: 26 districts
 DISTRICT = "395"  # Huyện Thọ Xuân
@@ -293,7 +290,7 @@ def test_messy_looks_hand_made(tmp_path: Path) -> None:
 
 def test_formula_like_text_is_written_inert(tmp_path: Path) -> None:
     path = tmp_path / "inj.xlsx"
-    path.write_bytes(_xlsx({"s": ([["a", "b"], ["=1+1", "-"], ["@x", "ok"]], 0)}))
+    path.write_bytes(xlsx_bytes({"s": ([["a", "b"], ["=1+1", "-"], ["@x", "ok"]], 0)}))
     ws = openpyxl.load_workbook(path)["s"]
     assert ws["A2"].value == "=1+1" and ws["A2"].data_type == "s" and ws["A2"].quotePrefix
     assert ws["B2"].quotePrefix and ws["A3"].quotePrefix and not ws["B3"].quotePrefix

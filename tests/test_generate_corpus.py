@@ -11,10 +11,11 @@ import pytest
 
 reader = pytest.importorskip("ingest.intake.reader")
 
-from ingest.devtools.generate import generate, write_bad_variants  # noqa: E402
+from ingest.devtools.bad_variants import write_bad_variants  # noqa: E402
+from ingest.devtools.generate import generate  # noqa: E402
 from ingest.findings import has_errors  # noqa: E402
-from ingest.intake.admin_units import load_admin_units  # noqa: E402
 from ingest.intake.rules import rural_communes  # noqa: E402
+from ingest.store.reference import load_admin_units  # noqa: E402
 
 # (province, month): a legacy district month with OCOP products, a December (district criteria),
 # and a 2025 province month.

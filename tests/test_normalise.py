@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ingest.devtools.template import GROUPS_148, GROUPS_1048, SOURCES, STATUSES
+from ingest.contract import GROUPS_148, GROUPS_1048, SOURCES, STATUSES
 from ingest.intake import normalise as nz
 from ingest.intake.normalise import NormaliseError
 

@@ -25,9 +25,13 @@ from hypothesis import settings as settings_h
 from hypothesis import strategies as st
 
 from ingest.config import Settings, load_settings
-from ingest.intake import reader
-from ingest.intake.admin_units import load_admin_units
-from ingest.intake.reader import FRAME_COLUMNS, read_submission
+from ingest.contract import FRAME_COLUMNS
+from ingest.findings import Finding
+from ingest.intake import headers, reader
+from ingest.intake import normalise as nz
+from ingest.intake.collect import MAX_FINDINGS_PER_CHECK
+from ingest.intake.reader import read_submission
+from ingest.store.reference import load_admin_units
 
 NFD = lambda s: unicodedata.normalize("NFD", s)  # noqa: E731
 TC = [f"tc{i:02d}" for i in range(1, 20)]
@@ -88,7 +92,7 @@ def minimal(**override: Any) -> dict[str, list[list[Any]]]:
     return {"thong_tin": info_rows(**override), "tieu_chi_xa": xa_rows(), "nguon_von": von_rows()}
 
 
-def errors(result: reader.ReadResult) -> list[reader.Finding]:
+def errors(result: reader.ReadResult) -> list[Finding]:
     return [f for f in result.findings if f.severity == "error"]
 
 
@@ -503,26 +507,26 @@ def test_findings_are_capped_per_check(tmp_path: Path, admin) -> None:
     sheets["nguon_von"] += [["395", "khac", None, f"{i}e3", None] for i in range(300)]
     result = read_submission(workbook(tmp_path / "a.xlsx", sheets), admin)
     bad = [f for f in result.findings if f.check_name == "bad_number"]
-    assert len(bad) == reader.MAX_FINDINGS_PER_CHECK + 1 and "100 more" in bad[-1].message_en
+    assert len(bad) == MAX_FINDINGS_PER_CHECK + 1 and "100 more" in bad[-1].message_en
 
 
 def test_template_labels_are_all_recognised() -> None:
-    from ingest.devtools.template import SHEETS, THONG_TIN
+    from ingest.contract import SHEETS, THONG_TIN
     for sheet, labels in SHEETS.items():
         if sheet == "thong_tin":
             continue
         for key, label in labels.items():
             for form in (label, NFD(label), key, label.upper()):
-                assert reader.column_key(sheet, form) == key, (sheet, form)
+                assert headers.column_key(sheet, form) == key, (sheet, form)
     for key, label in THONG_TIN.items():
-        assert reader._INFO_KEYS[reader.nz.key(label)] == key
+        assert headers.INFO_KEYS[nz.key(label)] == key
 
 
 def test_criterion_headers() -> None:
     for header, expected in (("TC1", "tc01"), ("tc01", "tc01"), ("TC 19", "tc19"), ("Tiêu chí 5", "tc05"),
                              ("Quy hoạch", "tc01"), ("Thủy lợi", "tc03"), ("17. Môi trường và an toàn thực phẩm", "tc17"),
                              ("Hộ nghèo", "tc11"), (NFD("Quốc phòng và An ninh"), "tc19"), ("TC20", None)):
-        assert reader.column_key("tieu_chi_xa", header) == expected, header
+        assert headers.column_key("tieu_chi_xa", header) == expected, header
 
 
 # ---------------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ import pytest
 import yaml
 
 from ingest.intake import rules
-from ingest.intake.admin_units import load_admin_units
 from ingest.intake.reader import read_submission
+from ingest.store.reference import load_admin_units
 from tests.test_reader import C1, C2, C3, errors, info_rows, minimal, von_rows, workbook, xa_rows
 
 PHU_LY = "347"

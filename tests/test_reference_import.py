@@ -18,14 +18,9 @@ import pytest
 
 from ingest import pipeline
 from ingest.cli.main import main
-from ingest.intake.admin_units import (
-    UnitListError,
-    import_units,
-    load_admin_units,
-    load_reference_table,
-    parse_unit_list,
-)
+from ingest.intake.unit_list import UnitListError, parse_unit_list
 from ingest.store.db import migrate_all
+from ingest.store.reference import import_units, load_admin_units, load_reference_table
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "docs" / "examples" / "admin_units_2017_example.csv"
@@ -284,7 +279,7 @@ def _submission_naming_tan_lang(out: Path, version: int) -> Path:
     sub = build_submission(admin, district, date(2017, 5, 1), seed=3, version=version)
     communes = sub.tables["tieu_chi_xa"].rows
     communes.append({**communes[1], "commune_code": "06130", "commune_name": "Xã Tân Lang"})
-    return render(sub, out, seed=3, fmt="xlsx", admin=admin)
+    return render(sub, out, seed=3, fmt="xlsx")
 
 
 def test_a_2017_submission_naming_a_merged_xa_loads_once_its_list_is_imported(url: str, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from openpyxl.workbook.workbook import Workbook
 
-from ingest.devtools.template import (
+from ingest.contract import (
     CRITERIA,
     GROUPS_148,
     GROUPS_1048,
@@ -23,10 +23,9 @@ from ingest.devtools.template import (
     THONG_TIN,
     TIEU_CHI_HUYEN,
     TIEU_CHI_XA,
-    set_text,
-    workbook_bytes,
-    write_template,
 )
+from ingest.devtools.reproducible import workbook_bytes
+from ingest.devtools.template import set_text, write_template
 
 CONTRACT_SHEETS = ["thong_tin", "tieu_chi_xa", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro"]
 

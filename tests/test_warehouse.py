@@ -25,7 +25,7 @@ from warehouse_fixtures import (
     received,
 )
 
-from ingest.intake.admin_units import load_reference_table
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import BuildResult, build
 
 PROVINCE = "38"                 # Thanh Hóa

@@ -10,7 +10,7 @@ from datetime import date
 import psycopg
 from warehouse_fixtures import commune_codes, months, resubmit, synthetic_month
 
-from ingest.intake.admin_units import load_reference_table
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 
 KEYS = {

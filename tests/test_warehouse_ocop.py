@@ -20,7 +20,7 @@ from warehouse_fixtures import (
     query_rows,
 )
 
-from ingest.intake.admin_units import load_reference_table
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 
 MAY, JULY = date(2023, 5, 1), date(2023, 7, 1)

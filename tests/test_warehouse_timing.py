@@ -12,7 +12,7 @@ from datetime import date
 import psycopg
 from warehouse_fixtures import commune_codes, district_codes, months, province_history, synthetic_month
 
-from ingest.intake.admin_units import load_reference_table
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 
 PROVINCE = "38"   # Thanh Hóa: 26 districts, 453 xã (547 commune-level units with its wards and townships)

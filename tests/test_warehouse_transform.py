@@ -8,7 +8,7 @@ import psycopg
 import pytest
 from warehouse_fixtures import Commune, add_communes, add_submission, commune_codes
 
-from ingest.intake.admin_units import load_reference_table
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build, dbt_env, docs_generate
 
 

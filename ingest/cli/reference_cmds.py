@@ -42,7 +42,8 @@ def _print_summary(path: Path, summary: Any) -> None:
 
 def cmd_reference(args: argparse.Namespace) -> int:
     from ingest.config import load_settings
-    from ingest.intake.admin_units import UnitListError, import_units
+    from ingest.intake.unit_list import UnitListError
+    from ingest.store.reference import import_units
 
     path = Path(args.file)
     if not path.is_file():
@@ -65,7 +66,7 @@ def cmd_reference(args: argparse.Namespace) -> int:
 
 
 def add_reference(sub: Subparsers, common: argparse.ArgumentParser) -> None:
-    from ingest.intake.admin_units import FILE_FORMAT
+    from ingest.intake.unit_list import FILE_FORMAT
 
     ref = sub.add_parser("reference", help="administrative reference data (unit lists of earlier years)")
     ref_sub = ref.add_subparsers(dest="reference_command", required=True, metavar="SUBCOMMAND")

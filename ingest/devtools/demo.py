@@ -93,7 +93,7 @@ def receipt_time(plans: list[MonthPlan]):
 def expected_units(province: str, month: date) -> list[str]:
     """The submitting units of the province that have a xã in the month (those coverage expects)."""
     from ingest.devtools.generate import submitting_units
-    from ingest.intake.admin_units import load_admin_units
+    from ingest.store.reference import load_admin_units
 
     admin = load_admin_units()
     return sorted(u.code for u in submitting_units(admin, province, month)

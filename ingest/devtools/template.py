@@ -1,8 +1,5 @@
-"""The submission layout (submission-format.md) and the blank workbook districts fill in.
-
-The layout constants here are the one description of the sheets that the template and the
-synthetic-submission generator (`ingest/devtools/generate.py`) share: sheet names, machine keys, the
-Vietnamese labels and the values the dropdowns offer.
+"""The blank submission workbook districts fill in, written from the contract (ingest.contract:
+sheet names, machine keys, Vietnamese labels, the values the dropdowns offer).
 
 The template: one sheet per sheet of the contract, each with an instructions row (row 1, merged),
 the header row (row 2, Vietnamese labels; the machine key of each column is in the cell's
@@ -13,10 +10,8 @@ them contains a comma).
 
 from __future__ import annotations
 
-import io
-import zipfile
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,43 +21,27 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
-from openpyxl.writer.excel import ExcelWriter
 
-from ingest.contract import (  # noqa: F401 - the layout the template writes
+from ingest.contract import (
     CAPITAL_TYPES,
     CRITERIA,
-    CRITERIA_NAMES_2021,
     CRITERIA_SETS,
     ENTITY_TYPES,
     GROUPS_148,
     GROUPS_1048,
     HARDSHIP,
-    HO_TRO,
     MARK_MET,
     MARK_NOT_MET,
-    NGUON_VON,
-    OCOP,
     SHEETS,
     SOURCES,
     STARS,
     STATUSES,
     THONG_TIN,
     THONG_TIN_HEADER,
-    TIEU_CHI_HUYEN,
-    TIEU_CHI_XA,
     TITLES,
 )
-
-# Fixed workbook metadata: the same content gives the same bytes (generate.py relies on it).
-FIXED_TIMESTAMP = datetime(2025, 1, 1, 0, 0, 0)
-AUTHOR = "NTM data platform"
-
-_INJECTION_PREFIXES = ("=", "+", "-", "@")
-
-
-def is_risky(text: str) -> bool:
-    """Text that a spreadsheet could take for a formula (CSV/formula injection)."""
-    return text.startswith(_INJECTION_PREFIXES)
+from ingest.devtools.reproducible import AUTHOR, workbook_bytes
+from ingest.devtools.xlsx import is_risky
 
 
 def neutralise(cell: Cell | WriteOnlyCell) -> Cell | WriteOnlyCell:
@@ -166,10 +145,10 @@ def unit_lists(unit_code: str, month: date) -> _UnitLists:
     administrative list in force at the end of `month`. Raises ValueError for an unknown unit."""
     import calendar
 
-    from ingest.intake.admin_units import load_admin_units
+    from ingest.intake.admin_units import package_units
     from ingest.intake.rules import criteria_set_in_force, rural_communes
 
-    admin = load_admin_units()
+    admin = package_units()
     period = month.replace(day=1)
     on = period.replace(day=calendar.monthrange(period.year, period.month)[1])
     unit = admin.unit(unit_code, on)
@@ -236,43 +215,6 @@ def _thong_tin_sheet(wb: Workbook, ranges: dict[str, str], unit: _UnitLists | No
     ws.add_data_validation(dv)
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 24
-
-
-def fix_metadata(wb: Workbook) -> None:
-    """Stable document properties (no wall-clock timestamps in the file)."""
-    wb.properties.creator = AUTHOR
-    wb.properties.lastModifiedBy = AUTHOR
-    wb.properties.created = FIXED_TIMESTAMP
-    wb.properties.modified = FIXED_TIMESTAMP
-
-
-class _StableZip(zipfile.ZipFile):
-    """A zip whose entries carry a fixed timestamp and mode, so equal content gives equal bytes."""
-
-    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):  # noqa: D102
-        if not isinstance(zinfo_or_arcname, zipfile.ZipInfo):
-            info = zipfile.ZipInfo(str(zinfo_or_arcname), date_time=_ZIP_TIME)
-            info.compress_type = self.compression
-            info.external_attr = 0o644 << 16
-            zinfo_or_arcname = info
-        super().writestr(zinfo_or_arcname, data, compress_type, compresslevel)
-
-    def write(self, filename, arcname=None, compress_type=None, compresslevel=None):  # noqa: D102
-        with open(filename, "rb") as handle:
-            self.writestr(arcname or str(filename), handle.read(), compress_type, compresslevel)
-
-
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-
-
-def workbook_bytes(wb: Workbook) -> bytes:
-    """The .xlsx bytes of `wb`, reproducibly: fixed document properties and zip timestamps
-    (openpyxl's own save stamps the wall clock into both)."""
-    fix_metadata(wb)
-    buffer = io.BytesIO()
-    archive = _StableZip(buffer, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
-    ExcelWriter(wb, archive).save()
-    return buffer.getvalue()
 
 
 def save_workbook(wb: Workbook, path: Path) -> Path:

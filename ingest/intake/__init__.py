@@ -1,6 +1,13 @@
 """Intake: what a district sent, read safely into typed frames with located findings.
 
-Archive and hash, file formats and their safety limits, header detection, normalisers, the
-administrative unit lists and the domain rules the reader applies. Imports only the core
-(`ingest.config`, `ingest.contract`, `ingest.findings`); nothing here touches the database.
+- archive: archive and hash the received file
+- formats: file formats (xlsx, CSV folder, zip of CSVs) and their safety limits -> grids
+- headers: header detection and the columns of each sheet; tables: grids -> normalised frames
+- normalise: one cell value -> its canonical value; rules: the programme's dated rules
+- admin_units: the administrative unit lists (pure lookups); unit_list: imported lists' format
+  and the rules that apply them; admin_check: the administrative checks of a submission
+- collect: findings as the reader collects them; reader: `read_submission`, the orchestration
+
+Imports only the core (`ingest.config`, `ingest.contract`, `ingest.findings`); nothing here
+touches the database (ingest/store/reference.py holds the `ref` schema's statements).
 """

@@ -20,6 +20,8 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
+from ingest.contract import CATALOGUE_FROM, CRITERIA_SETS
+
 if TYPE_CHECKING:
     from ingest.intake.admin_units import AdminUnits, Unit
 
@@ -28,15 +30,14 @@ RURAL_COMMUNE_TYPE = "Xã"
 URBAN_TYPES_EN = {"Phường": "ward", "Thị trấn": "township", "Đặc khu": "special zone"}
 
 # Criteria sets --------------------------------------------------------------------------------
-CRITERIA_SET_2016 = "2016-2020"
-CRITERIA_SET_2021 = "2021-2025"
+CRITERIA_SET_2021, CRITERIA_SET_2016 = CRITERIA_SETS
 CRITERIA_SET_2021_FROM = date(2022, 3, 1)     # first period assessed under Decision 318
 OUTDATED_CRITERIA_SET_FROM = date(2023, 1, 1)  # from this period on, naming 2016-2020 is a warning
 
 # OCOP -----------------------------------------------------------------------------------------
 CATALOGUE_148 = "148"
 CATALOGUE_1048 = "1048"
-CATALOGUE_148_FROM = date(2023, 2, 24)        # Decision 148/QĐ-TTg
+CATALOGUE_148_FROM = CATALOGUE_FROM[CATALOGUE_148]  # Decision 148/QĐ-TTg: 2023-02-24
 OCOP_VALIDITY_MONTHS = 36
 PROVINCE_RECOGNISES_3_STARS_FROM = date(2025, 7, 1)  # Decision 1489/QĐ-TTg; districts abolished
 

@@ -11,10 +11,10 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
-SOURCES = [("ns_tw", "Ngân sách Trung ương"), ("ns_tinh", "Ngân sách tỉnh"), ("ns_huyen", "Ngân sách huyện"),
-           ("ns_xa", "Ngân sách xã"), ("ns_huyen_xa", "Ngân sách huyện, xã"), ("long_ghep", "Vốn lồng ghép"),
-           ("tin_dung", "Vốn tín dụng"), ("doanh_nghiep", "Doanh nghiệp, HTX"), ("nhan_dan", "Nhân dân đóng góp"),
-           ("khac", "Nguồn khác")]
+from ingest.contract import FUNDING_SOURCES
+
+# The funding sources in display order, with the labels of the contract (and of the seed).
+SOURCES = [(s.code, s.name_vi) for s in FUNDING_SOURCES]
 
 
 def vn_number(value: float | int | None, decimals: int = 0) -> str:

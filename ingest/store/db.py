@@ -58,7 +58,7 @@ def migrate(url: str) -> list[str]:
 
 def migrate_all(url: str) -> list[str]:
     """Migrations, then the administrative reference lists when absent or outdated."""
-    from ingest.intake.admin_units import ensure_reference_table
+    from ingest.store.reference import ensure_reference_table
 
     applied = migrate(url)
     rows = ensure_reference_table(url)  # when empty or built from another package version; keeps imports

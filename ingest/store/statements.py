@@ -15,25 +15,9 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
+from ingest.contract import RAW_COLUMNS  # the raw tables and their COPY columns, in load order
 from ingest.findings import Finding
 from ingest.intake.archive import Archived
-
-# Raw tables and their columns in load order (ingest/store/migrations/0003_raw.sql), without submission_id.
-RAW_COLUMNS: dict[str, list[str]] = {
-    "thong_tin": ["province_code", "submitting_unit_code", "period", "version", "submitted_on",
-                  "prepared_by", "criteria_set", "extra"],
-    "tieu_chi_xa": ["excel_row", "commune_code", "commune_name", "criteria_met_reported", "ntm_title",
-                    "title_decision", "title_date", "hardship", "extra"],
-    "tieu_chi_xa_mark": ["excel_row", "commune_code", "criterion_code", "is_met"],
-    "tieu_chi_huyen": ["excel_row", "criterion_no", "is_met", "district_title", "title_decision",
-                       "title_date", "extra"],
-    "nguon_von": ["excel_row", "unit_code", "source_code", "capital_type", "amount_mvnd", "is_estimate",
-                  "extra"],
-    "ocop": ["excel_row", "product_code", "product_name", "commune_code", "entity_name", "entity_type",
-             "product_group", "stars", "status", "decision_no", "decision_date", "valid_until", "extra",
-             "catalogue"],
-    "ho_tro": ["excel_row", "commune_code", "supporting_agency", "description", "value_mvnd", "extra"],
-}
 
 SUBMISSION_LOCK = 7_461_002  # advisory lock: one loader at a time decides versions
 
