@@ -12,16 +12,10 @@ import psycopg
 import pytest
 
 from ingest.findings import Finding
-from ingest.quality.validate import (
-    CROSS,
-    SUITES,
-    ValidationRun,
-    build_suites,
-    context_root,
-    record_runs,
-    validate_batch,
-    validate_submission,
-)
+from ingest.quality.context import context_root
+from ingest.quality.suites import CROSS, SUITES, build_suites
+from ingest.quality.validate import ValidationRun, validate_batch, validate_submission
+from ingest.store.runs import record_runs
 from tests.test_validate_frames import COMMUNES, RECEIVED, good_frames, previous_funding
 
 Frames = dict[str, pd.DataFrame]
@@ -230,7 +224,7 @@ def test_the_context_on_disk_matches_the_rules_in_code() -> None:
             cfg = r.configuration.to_json_dict()
             code.append((cfg["type"], cfg["meta"]["check"], cfg.get("severity", "critical"),
                          json.dumps(cfg["kwargs"], sort_keys=True)))
-        assert disk == code, f"suite {name} differs: run `python -m ingest.quality.validate write-context`"
+        assert disk == code, f"suite {name} differs: run `python -m ingest.quality.suites write-context`"
 
 
 def test_no_credentials_in_the_context_files() -> None:
