@@ -12,7 +12,6 @@ import logging
 import os
 import re
 import shutil
-import sys
 import uuid
 from datetime import UTC, datetime
 from pathlib import Path
@@ -84,7 +83,7 @@ def _install_site_assets(site: str, modules: str) -> bool:
             tmp = dst.with_name(f".{dst.name}.{uuid.uuid4().hex[:8]}.tmp")
             shutil.copyfile(src, tmp)
             os.replace(tmp, dst)
-    images = Path(sys.modules[gx_module().__name__].__file__).parent / "render" / "view" / "static" / "images"
+    images = Path(gx_module().__file__).parent / "render" / "view" / "static" / "images"
     shutil.copytree(images, site_dir / "static" / "images", dirs_exist_ok=True)
     if not ok:
         log.warning("Data Docs: browser libraries missing under %s: run `npm ci --prefix expectations`", modules)

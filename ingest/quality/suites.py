@@ -111,172 +111,207 @@ def _amount(column: str) -> list[Any]:
 def build_suites() -> dict[str, list[Any]]:
     """Every rule of every suite. The JSON in expectations/gx/expectations is written from this."""
     return {
-        "thong_tin": [
-            _code_rule("province_code", "2"),
-            _code_rule("submitting_unit_code", "2/3/5"),
-            _not_null("period"),
-            _rule("ExpectColumnValuesToBeBetween", "version_positive",
-                  "Lần gửi phải là số nguyên ≥ 1 (tìm thấy {value}).", "The version must be an integer ≥ 1 (found {value}).",
-                  column="version", min_value=1),
-            _in_set("criteria_set", CRITERIA_SETS, "criteria_set_known"),
-            _rule("ExpectColumnValuesToBeBetween", "future_period",
-                  "Kỳ báo cáo {period} muộn hơn tháng nhận tệp ({received_on}).",
-                  "The reporting period {period} is later than the month the file was received ({received_on}).",
-                  report="period", value="period", column="months_after_received", max_value=0),
-            _rule("ExpectColumnValuesToBeBetween", "district_criteria_missing",
-                  "Báo cáo tháng 12 của huyện phải có trang tieu_chi_huyen đủ 9 tiêu chí (có {value}).",
-                  "A district's December submission must carry tieu_chi_huyen with all 9 criteria (found {value}).",
-                  sheet="tieu_chi_huyen", column="district_criteria_rows", min_value=9, max_value=9,
-                  row_condition=_col("december_district") == True),  # noqa: E712 - builds a Condition
-        ],
-        "tieu_chi_xa": [
-            _not_null("commune_code"),
-            _code_rule("commune_code", "5"),
-            _unique(["commune_code"], "duplicate_commune", "Xã", "commune"),
-            _in_set("ntm_title", TITLES, "title_known"),
-            _not_null("ntm_title"),
-            _in_set("hardship", tuple(contract.HARDSHIP), "hardship_known"),
-            _rule("ExpectColumnValuesToBeBetween", "criteria_met_range",
-                  "Số tiêu chí đạt {value} phải từ 0 đến 19.", "Criteria met {value} must be between 0 and 19.",
-                  column="criteria_met_reported", min_value=0, max_value=19),
-        ],
-        "tieu_chi_xa_mark": [
-            _code_rule("commune_code", "5"),
-            _in_set("criterion_code", CRITERIA, "criterion_known"),
-            _not_null("is_met", "mark_present"),
-            _unique(["commune_code", "criterion_code"], "duplicate_mark", "Đánh giá tiêu chí của xã", "criterion mark"),
-        ],
-        "tieu_chi_huyen": [
-            _rule("ExpectColumnValuesToBeBetween", "district_criterion_known",
-                  "Tiêu chí huyện {value} phải từ 1 đến 9.", "District criterion {value} must be between 1 and 9.",
-                  column="criterion_no", min_value=1, max_value=9),
-            _not_null("criterion_no"),
-            _not_null("is_met", "mark_present"),
-            _in_set("district_title", tuple(contract.TITLES), "title_known"),
-            _unique(["criterion_no"], "duplicate_district_criterion", "Tiêu chí huyện", "district criterion"),
-        ],
-        "nguon_von": [
-            _not_null("unit_code"),
-            _code_rule("unit_code", "2/3/5"),
-            _in_set("source_code", SOURCES, "source_known"),
-            _in_set("capital_type", CAPITAL_TYPES, "capital_type_known"),
-            _not_null("capital_type"),
-            *_amount("amount_mvnd"),
-            _unique(["unit_code", "source_code", "capital_type"], "duplicate_funding", "Dòng nguồn vốn", "funding row"),
-            _rule("ExpectColumnValuesToBeBetween", "total_mismatch",
-                  "Dòng tổng của đơn vị {unit_code} ghi {amount_mvnd} nhưng tổng các nguồn là {sources_sum} "
-                  "(lệch quá 0,5 triệu đồng).",
-                  "The total row of unit {unit_code} says {amount_mvnd} but its sources add up to {sources_sum} "
-                  "(more than 0.5 million VND apart).",
-                  report="amount_mvnd", value="amount_mvnd", column="total_difference", min_value=-TOTAL_TOLERANCE, max_value=TOTAL_TOLERANCE),
-            _rule("ExpectColumnValuesToBeBetween", "funding_decreased",
-                  "Vốn lũy kế của {unit_code} / {source_code} / {capital_type} giảm từ {prev_amount_mvnd} "
-                  "(tháng trước) xuống {amount_mvnd} triệu đồng.",
-                  "Cumulative funding of {unit_code} / {source_code} / {capital_type} fell from {prev_amount_mvnd} "
-                  "(previous month) to {amount_mvnd} million VND.",
-                  severity="warning", report="amount_mvnd", value="amount_mvnd", column="change_from_previous_mvnd", min_value=0),
-        ],
-        "ocop": [
-            _not_null("product_name"),
-            _code_rule("commune_code", "5"),
-            _in_set("product_group", PRODUCT_GROUPS, "product_group_known"),
-            _in_set("catalogue", CATALOGUES, "ocop_catalogue_known"),
-            _not_null("catalogue"),
-            _in_set("status", STATUSES, "ocop_status_known"),
-            _not_null("status"),
-            _in_set("entity_type", tuple(contract.ENTITY_TYPES), "entity_type_known"),
-            _unique(["product_key"], "duplicate_product", "Sản phẩm OCOP", "OCOP product"),
-            _in_set("stars", contract.STARS, "stars_out_of_range",
-                    row_condition=_col("status") != "preparing"),
-            _rule("ExpectColumnValuesToNotBeNull", "stars_missing",
-                  "Sản phẩm đã công nhận phải có số sao (3, 4 hoặc 5).", "A rated product must have 3, 4 or 5 stars.",
-                  column="stars", row_condition=_col("status").is_in(["rated", "re_rated"])),
-            _rule("ExpectColumnValuesToBeNull", "stars_while_preparing",
-                  "Sản phẩm đang hoàn thiện hồ sơ không được có số sao (tìm thấy {value}).",
-                  "A product still being prepared must have no stars (found {value}).",
-                  column="stars", row_condition=_col("status") == "preparing"),
-            _rule("ExpectColumnValuesToBeBetween", "validity_not_36_months",
-                  "Hiệu lực đến {valid_until} không khớp 36 tháng kể từ ngày quyết định {decision_date}.",
-                  "Valid until {valid_until} is not about 36 months after the decision date {decision_date}.",
-                  severity="warning", report="valid_until", value="valid_until", column="validity_offset_days",
-                  min_value=-VALIDITY_SLACK_DAYS, max_value=VALIDITY_SLACK_DAYS),
-            _rule("ExpectColumnValuesToBeBetween", "expired_still_valid",
-                  "Sản phẩm ghi hết hạn nhưng còn hiệu lực đến {valid_until}, sau cuối kỳ {period_end}.",
-                  "The product is marked expired but is valid until {valid_until}, after the period end {period_end}.",
-                  report="valid_until", value="valid_until", column="expired_days_after_period_end", max_value=0),
-        ],
-        "ho_tro": [
-            _code_rule("commune_code", "5"),
-            _not_null("supporting_agency"),
-            *_amount("value_mvnd"),
-        ],
-        CROSS: [
-            _rule("ExpectColumnValuesToBeInSet", "required_column",
-                  "Trang {sheet} thiếu cột bắt buộc {column_name}.", "Sheet {sheet} lacks the required column {column_name}.",
-                  column="column_present", value_set=[True], row_condition=_col("kind") == "column"),
-            _rule("ExpectColumnValuesToBeInSet", "column_type",
-                  "Cột {column_name} của trang {sheet} có giá trị sai kiểu (cần {expected_type}).",
-                  "Column {column_name} of sheet {sheet} holds values of the wrong type (expected {expected_type}).",
-                  column="column_typed", value_set=[True], row_condition=_col("kind") == "column"),
-            _rule("ExpectColumnValuesToBeBetween", "criteria_marks_missing",
-                  "Xã {commune_code} chỉ có {value}/19 tiêu chí được đánh giá.",
-                  "Commune {commune_code} has marks for only {value} of the 19 criteria.",
-                  report="tc01..tc19", column="marks_count", min_value=19, max_value=19, row_condition=_col("kind") == "commune"),
-            _rule("ExpectColumnPairValuesToBeEqual", "criteria_met_mismatch",
-                  "Xã {commune_code} ghi {criteria_met_reported} tiêu chí đạt nhưng đếm được {criteria_met_counted}.",
-                  "Commune {commune_code} reports {criteria_met_reported} criteria met but {criteria_met_counted} are marked met.",
-                  report="criteria_met_reported", value="criteria_met_reported", column_A="criteria_met_reported", column_B="criteria_met_counted",
-                  ignore_row_if="either_value_is_missing"),
-            _rule("ExpectColumnValuesToBeBetween", "title_at_risk",
-                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng chỉ đạt {criteria_met_counted}/19 tiêu chí "
-                  "(nguy cơ không duy trì danh hiệu).",
-                  "Commune {commune_code} holds the title {ntm_title} but meets only {criteria_met_counted} of 19 "
-                  "criteria (title at risk).",
-                  severity="warning", report="ntm_title", value="ntm_title", column="criteria_met_counted",
-                  min_value=19,
-                  row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(list(contract.TITLES))),
-            _rule("ExpectColumnValuesToBeInSet", "title_requires_ntm",
-                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa có danh hiệu NTM "
-                  "(NTM nâng cao/kiểu mẫu đòi hỏi đã đạt chuẩn NTM).",
-                  "Commune {commune_code} is titled {ntm_title} but held no NTM title the month before "
-                  "(advanced and model titles require the NTM title).",
-                  report="ntm_title", value="ntm_title", column="previous_title", value_set=list(contract.TITLES),
-                  row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["advanced", "model"])),
-            _rule("ExpectColumnValuesToBeInSet", "model_requires_advanced",
-                  "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa đạt NTM nâng cao "
-                  "(theo bộ tiêu chí 2021-2025, xã NTM kiểu mẫu phải là xã NTM nâng cao).",
-                  "Commune {commune_code} is titled {ntm_title} but was not an advanced NTM commune the month "
-                  "before (under the 2021-2025 criteria a model commune must be advanced first).",
-                  report="ntm_title", value="ntm_title", column="previous_title", value_set=["advanced", "model"],
-                  row_condition=(_col("kind") == "commune") & (_col("ntm_title") == "model")
-                  & (_col("criteria_set") == "2021-2025")),
-            _rule("ExpectColumnValuesToBeInSet", "unknown_commune_reference",
-                  "Mã {value} ở trang {sheet} không thuộc danh sách xã của trang tieu_chi_xa.",
-                  "Code {value} on sheet {sheet} is not one of the communes listed on tieu_chi_xa.",
-                  value="reference", column="listed", value_set=[True], row_condition=_col("kind") == "reference"),
-        ],
-        MART: [
-            _rule("ExpectColumnValuesToNotBeNull", "missing_in_marts",
-                  "{relation}: tháng {month}, đơn vị {unit_code} (báo cáo {submission_id}) có trong raw ({raw_value}) "
-                  "nhưng không có trong marts.",
-                  "{relation}: month {month}, unit {unit_code} (submission {submission_id}) is in raw ({raw_value}) "
-                  "but missing from the marts.",
-                  check_column="check", value="raw_value", column="mart_value"),
-            _rule("ExpectColumnValuesToNotBeNull", "missing_in_raw",
-                  "{relation}: tháng {month}, đơn vị {unit_code} có trong marts ({mart_value}) nhưng không có báo cáo "
-                  "được chấp nhận nào trong raw.",
-                  "{relation}: month {month}, unit {unit_code} is in the marts ({mart_value}) but no accepted "
-                  "submission in raw has it.",
-                  check_column="check", value="mart_value", column="raw_value"),
-            _rule("ExpectColumnValuesToBeBetween", "raw_marts_differ",
-                  "{relation}: tháng {month}, đơn vị {unit_code} (báo cáo {submission_id}): raw {raw_value} khác "
-                  "marts {mart_value}.",
-                  "{relation}: month {month}, unit {unit_code} (submission {submission_id}): raw {raw_value} but "
-                  "marts {mart_value}.",
-                  check_column="check", value="mart_value", column="difference", min_value=-0.001, max_value=0.001),
-        ],
+        "thong_tin": _thong_tin_rules(),
+        "tieu_chi_xa": _tieu_chi_xa_rules(),
+        "tieu_chi_xa_mark": _tieu_chi_xa_mark_rules(),
+        "tieu_chi_huyen": _tieu_chi_huyen_rules(),
+        "nguon_von": _nguon_von_rules(),
+        "ocop": _ocop_rules(),
+        "ho_tro": _ho_tro_rules(),
+        CROSS: _cross_sheet_rules(),
+        MART: _mart_rules(),
     }
 
+
+def _thong_tin_rules() -> list[Any]:
+    return [
+        _code_rule("province_code", "2"),
+        _code_rule("submitting_unit_code", "2/3/5"),
+        _not_null("period"),
+        _rule("ExpectColumnValuesToBeBetween", "version_positive",
+              "Lần gửi phải là số nguyên ≥ 1 (tìm thấy {value}).", "The version must be an integer ≥ 1 (found {value}).",
+              column="version", min_value=1),
+        _in_set("criteria_set", CRITERIA_SETS, "criteria_set_known"),
+        _rule("ExpectColumnValuesToBeBetween", "future_period",
+              "Kỳ báo cáo {period} muộn hơn tháng nhận tệp ({received_on}).",
+              "The reporting period {period} is later than the month the file was received ({received_on}).",
+              report="period", value="period", column="months_after_received", max_value=0),
+        _rule("ExpectColumnValuesToBeBetween", "district_criteria_missing",
+              "Báo cáo tháng 12 của huyện phải có trang tieu_chi_huyen đủ 9 tiêu chí (có {value}).",
+              "A district's December submission must carry tieu_chi_huyen with all 9 criteria (found {value}).",
+              sheet="tieu_chi_huyen", column="district_criteria_rows", min_value=9, max_value=9,
+              row_condition=_col("december_district") == True),  # noqa: E712 - builds a Condition
+    ]
+
+
+def _tieu_chi_xa_rules() -> list[Any]:
+    return [
+        _not_null("commune_code"),
+        _code_rule("commune_code", "5"),
+        _unique(["commune_code"], "duplicate_commune", "Xã", "commune"),
+        _in_set("ntm_title", TITLES, "title_known"),
+        _not_null("ntm_title"),
+        _in_set("hardship", tuple(contract.HARDSHIP), "hardship_known"),
+        _rule("ExpectColumnValuesToBeBetween", "criteria_met_range",
+              "Số tiêu chí đạt {value} phải từ 0 đến 19.", "Criteria met {value} must be between 0 and 19.",
+              column="criteria_met_reported", min_value=0, max_value=19),
+    ]
+
+
+def _tieu_chi_xa_mark_rules() -> list[Any]:
+    return [
+        _code_rule("commune_code", "5"),
+        _in_set("criterion_code", CRITERIA, "criterion_known"),
+        _not_null("is_met", "mark_present"),
+        _unique(["commune_code", "criterion_code"], "duplicate_mark", "Đánh giá tiêu chí của xã", "criterion mark"),
+    ]
+
+
+def _tieu_chi_huyen_rules() -> list[Any]:
+    return [
+        _rule("ExpectColumnValuesToBeBetween", "district_criterion_known",
+              "Tiêu chí huyện {value} phải từ 1 đến 9.", "District criterion {value} must be between 1 and 9.",
+              column="criterion_no", min_value=1, max_value=9),
+        _not_null("criterion_no"),
+        _not_null("is_met", "mark_present"),
+        _in_set("district_title", tuple(contract.TITLES), "title_known"),
+        _unique(["criterion_no"], "duplicate_district_criterion", "Tiêu chí huyện", "district criterion"),
+    ]
+
+
+def _nguon_von_rules() -> list[Any]:
+    return [
+        _not_null("unit_code"),
+        _code_rule("unit_code", "2/3/5"),
+        _in_set("source_code", SOURCES, "source_known"),
+        _in_set("capital_type", CAPITAL_TYPES, "capital_type_known"),
+        _not_null("capital_type"),
+        *_amount("amount_mvnd"),
+        _unique(["unit_code", "source_code", "capital_type"], "duplicate_funding", "Dòng nguồn vốn", "funding row"),
+        _rule("ExpectColumnValuesToBeBetween", "total_mismatch",
+              "Dòng tổng của đơn vị {unit_code} ghi {amount_mvnd} nhưng tổng các nguồn là {sources_sum} "
+              "(lệch quá 0,5 triệu đồng).",
+              "The total row of unit {unit_code} says {amount_mvnd} but its sources add up to {sources_sum} "
+              "(more than 0.5 million VND apart).",
+              report="amount_mvnd", value="amount_mvnd", column="total_difference", min_value=-TOTAL_TOLERANCE, max_value=TOTAL_TOLERANCE),
+        _rule("ExpectColumnValuesToBeBetween", "funding_decreased",
+              "Vốn lũy kế của {unit_code} / {source_code} / {capital_type} giảm từ {prev_amount_mvnd} "
+              "(tháng trước) xuống {amount_mvnd} triệu đồng.",
+              "Cumulative funding of {unit_code} / {source_code} / {capital_type} fell from {prev_amount_mvnd} "
+              "(previous month) to {amount_mvnd} million VND.",
+              severity="warning", report="amount_mvnd", value="amount_mvnd", column="change_from_previous_mvnd", min_value=0),
+    ]
+
+
+def _ocop_rules() -> list[Any]:
+    return [
+        _not_null("product_name"),
+        _code_rule("commune_code", "5"),
+        _in_set("product_group", PRODUCT_GROUPS, "product_group_known"),
+        _in_set("catalogue", CATALOGUES, "ocop_catalogue_known"),
+        _not_null("catalogue"),
+        _in_set("status", STATUSES, "ocop_status_known"),
+        _not_null("status"),
+        _in_set("entity_type", tuple(contract.ENTITY_TYPES), "entity_type_known"),
+        _unique(["product_key"], "duplicate_product", "Sản phẩm OCOP", "OCOP product"),
+        _in_set("stars", contract.STARS, "stars_out_of_range",
+                row_condition=_col("status") != "preparing"),
+        _rule("ExpectColumnValuesToNotBeNull", "stars_missing",
+              "Sản phẩm đã công nhận phải có số sao (3, 4 hoặc 5).", "A rated product must have 3, 4 or 5 stars.",
+              column="stars", row_condition=_col("status").is_in(["rated", "re_rated"])),
+        _rule("ExpectColumnValuesToBeNull", "stars_while_preparing",
+              "Sản phẩm đang hoàn thiện hồ sơ không được có số sao (tìm thấy {value}).",
+              "A product still being prepared must have no stars (found {value}).",
+              column="stars", row_condition=_col("status") == "preparing"),
+        _rule("ExpectColumnValuesToBeBetween", "validity_not_36_months",
+              "Hiệu lực đến {valid_until} không khớp 36 tháng kể từ ngày quyết định {decision_date}.",
+              "Valid until {valid_until} is not about 36 months after the decision date {decision_date}.",
+              severity="warning", report="valid_until", value="valid_until", column="validity_offset_days",
+              min_value=-VALIDITY_SLACK_DAYS, max_value=VALIDITY_SLACK_DAYS),
+        _rule("ExpectColumnValuesToBeBetween", "expired_still_valid",
+              "Sản phẩm ghi hết hạn nhưng còn hiệu lực đến {valid_until}, sau cuối kỳ {period_end}.",
+              "The product is marked expired but is valid until {valid_until}, after the period end {period_end}.",
+              report="valid_until", value="valid_until", column="expired_days_after_period_end", max_value=0),
+    ]
+
+
+def _ho_tro_rules() -> list[Any]:
+    return [
+        _code_rule("commune_code", "5"),
+        _not_null("supporting_agency"),
+        *_amount("value_mvnd"),
+    ]
+
+
+def _cross_sheet_rules() -> list[Any]:
+    return [
+        _rule("ExpectColumnValuesToBeInSet", "required_column",
+              "Trang {sheet} thiếu cột bắt buộc {column_name}.", "Sheet {sheet} lacks the required column {column_name}.",
+              column="column_present", value_set=[True], row_condition=_col("kind") == "column"),
+        _rule("ExpectColumnValuesToBeInSet", "column_type",
+              "Cột {column_name} của trang {sheet} có giá trị sai kiểu (cần {expected_type}).",
+              "Column {column_name} of sheet {sheet} holds values of the wrong type (expected {expected_type}).",
+              column="column_typed", value_set=[True], row_condition=_col("kind") == "column"),
+        _rule("ExpectColumnValuesToBeBetween", "criteria_marks_missing",
+              "Xã {commune_code} chỉ có {value}/19 tiêu chí được đánh giá.",
+              "Commune {commune_code} has marks for only {value} of the 19 criteria.",
+              report="tc01..tc19", column="marks_count", min_value=19, max_value=19, row_condition=_col("kind") == "commune"),
+        _rule("ExpectColumnPairValuesToBeEqual", "criteria_met_mismatch",
+              "Xã {commune_code} ghi {criteria_met_reported} tiêu chí đạt nhưng đếm được {criteria_met_counted}.",
+              "Commune {commune_code} reports {criteria_met_reported} criteria met but {criteria_met_counted} are marked met.",
+              report="criteria_met_reported", value="criteria_met_reported", column_A="criteria_met_reported", column_B="criteria_met_counted",
+              ignore_row_if="either_value_is_missing"),
+        _rule("ExpectColumnValuesToBeBetween", "title_at_risk",
+              "Xã {commune_code} có danh hiệu {ntm_title} nhưng chỉ đạt {criteria_met_counted}/19 tiêu chí "
+              "(nguy cơ không duy trì danh hiệu).",
+              "Commune {commune_code} holds the title {ntm_title} but meets only {criteria_met_counted} of 19 "
+              "criteria (title at risk).",
+              severity="warning", report="ntm_title", value="ntm_title", column="criteria_met_counted",
+              min_value=19,
+              row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(list(contract.TITLES))),
+        _rule("ExpectColumnValuesToBeInSet", "title_requires_ntm",
+              "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa có danh hiệu NTM "
+              "(NTM nâng cao/kiểu mẫu đòi hỏi đã đạt chuẩn NTM).",
+              "Commune {commune_code} is titled {ntm_title} but held no NTM title the month before "
+              "(advanced and model titles require the NTM title).",
+              report="ntm_title", value="ntm_title", column="previous_title", value_set=list(contract.TITLES),
+              row_condition=(_col("kind") == "commune") & _col("ntm_title").is_in(["advanced", "model"])),
+        _rule("ExpectColumnValuesToBeInSet", "model_requires_advanced",
+              "Xã {commune_code} có danh hiệu {ntm_title} nhưng tháng trước chưa đạt NTM nâng cao "
+              "(theo bộ tiêu chí 2021-2025, xã NTM kiểu mẫu phải là xã NTM nâng cao).",
+              "Commune {commune_code} is titled {ntm_title} but was not an advanced NTM commune the month "
+              "before (under the 2021-2025 criteria a model commune must be advanced first).",
+              report="ntm_title", value="ntm_title", column="previous_title", value_set=["advanced", "model"],
+              row_condition=(_col("kind") == "commune") & (_col("ntm_title") == "model")
+              & (_col("criteria_set") == "2021-2025")),
+        _rule("ExpectColumnValuesToBeInSet", "unknown_commune_reference",
+              "Mã {value} ở trang {sheet} không thuộc danh sách xã của trang tieu_chi_xa.",
+              "Code {value} on sheet {sheet} is not one of the communes listed on tieu_chi_xa.",
+              value="reference", column="listed", value_set=[True], row_condition=_col("kind") == "reference"),
+    ]
+
+
+def _mart_rules() -> list[Any]:
+    return [
+        _rule("ExpectColumnValuesToNotBeNull", "missing_in_marts",
+              "{relation}: tháng {month}, đơn vị {unit_code} (báo cáo {submission_id}) có trong raw ({raw_value}) "
+              "nhưng không có trong marts.",
+              "{relation}: month {month}, unit {unit_code} (submission {submission_id}) is in raw ({raw_value}) "
+              "but missing from the marts.",
+              check_column="check", value="raw_value", column="mart_value"),
+        _rule("ExpectColumnValuesToNotBeNull", "missing_in_raw",
+              "{relation}: tháng {month}, đơn vị {unit_code} có trong marts ({mart_value}) nhưng không có báo cáo "
+              "được chấp nhận nào trong raw.",
+              "{relation}: month {month}, unit {unit_code} is in the marts ({mart_value}) but no accepted "
+              "submission in raw has it.",
+              check_column="check", value="mart_value", column="raw_value"),
+        _rule("ExpectColumnValuesToBeBetween", "raw_marts_differ",
+              "{relation}: tháng {month}, đơn vị {unit_code} (báo cáo {submission_id}): raw {raw_value} khác "
+              "marts {mart_value}.",
+              "{relation}: month {month}, unit {unit_code} (submission {submission_id}): raw {raw_value} but "
+              "marts {mart_value}.",
+              check_column="check", value="mart_value", column="difference", min_value=-0.001, max_value=0.001),
+    ]
 
 
 def write_context(root: Path | None = None) -> Path:
