@@ -134,7 +134,7 @@ def ntm_monthly() -> None:
 
         import psycopg
 
-        from ingest.quality.validate import record_runs
+        from ingest.store.runs import record_runs
         from ingest.warehouse.reconcile import check_marts
 
         url = database_url()

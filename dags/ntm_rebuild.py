@@ -103,9 +103,9 @@ def ntm_rebuild() -> None:
 
         from ingest.config import load_settings
         from ingest.pipeline import finish_run
-        from ingest.quality.validate import record_runs
         from ingest.serve.coverage import coverage, summarise
         from ingest.serve.notify import notify
+        from ingest.store.runs import record_runs
         from ingest.warehouse.reconcile import check_marts
 
         url, settings, summaries = database_url(), load_settings(), []

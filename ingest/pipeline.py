@@ -176,8 +176,9 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     file, then the Great Expectations suites once over the whole batch (GX's fixed cost is per
     run, not per row). Rejections are recorded with their findings; accepted frames are staged for
     the loader (in `keep` when given, else on disk). Never raises for bad input."""
-    from ingest.quality.validate import record_runs, validate_batch
+    from ingest.quality.validate import validate_batch
     from ingest.store.reference import load_admin_units
+    from ingest.store.runs import record_runs
 
     settings = settings or load_settings()
     admin = load_admin_units(url)  # the package's lists plus the units imported into this database
@@ -420,8 +421,8 @@ def run_month(month: date, inbox: str | None, url: str, dag_id: str = "cli",
     month are serialised by an advisory lock; different months may run side by side (their dbt
     builds are serialised). `backfill`: the month is history loaded from archives (its files are
     judged on time by the date the units declared); `received_at`: the demo's simulated receipt."""
-    from ingest.quality.validate import record_runs
     from ingest.serve.coverage import coverage
+    from ingest.store.runs import record_runs
     from ingest.warehouse.reconcile import check_marts
 
     settings = load_settings()

@@ -10,9 +10,11 @@ import psycopg
 import pytest
 
 from ingest.findings import Finding
-from ingest.quality.validate import MART, ValidationRun, record_runs, validate_submission
+from ingest.quality.suites import MART
+from ingest.quality.validate import ValidationRun, validate_submission
 from ingest.serve.audit_report import audit_report, format_audit_report
 from ingest.store import statements as store
+from ingest.store.runs import record_runs
 from tests.test_validate_frames import RECEIVED, good_frames
 
 MAY, JUNE = date(2023, 5, 1), date(2023, 6, 1)

@@ -14,7 +14,8 @@ from urllib.parse import urlparse
 import pytest
 
 from ingest.config import load_settings
-from ingest.quality.validate import node_modules, validate_submission
+from ingest.quality.data_docs import node_modules
+from ingest.quality.validate import validate_submission
 from tests.test_validate_frames import RECEIVED, good_frames
 
 CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)

@@ -12,8 +12,9 @@ import pytest
 from conftest import create_database, drop_database
 from warehouse_fixtures import commune_codes, synthetic_month
 
-from ingest.quality.validate import MART, record_runs
+from ingest.quality.suites import MART
 from ingest.store.reference import load_reference_table
+from ingest.store.runs import record_runs
 from ingest.warehouse.build import build
 from ingest.warehouse.reconcile import CHECKS, check_marts
 

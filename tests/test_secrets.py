@@ -55,7 +55,7 @@ def test_no_secret_in_tracked_files():
 
 def test_a_run_writes_no_password_to_data_docs_audit_or_logs(fresh_database_url, tmp_path, monkeypatch, caplog):
     from ingest.devtools.generate import generate
-    from ingest.quality.validate import record_runs
+    from ingest.store.runs import record_runs
     from ingest.warehouse.reconcile import check_marts
 
     secret = "S3cretOnlyInTests"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -12,16 +13,11 @@ import psycopg
 import pytest
 
 from ingest.findings import Finding
-from ingest.quality.validate import (
-    CROSS,
-    SUITES,
-    ValidationRun,
-    build_suites,
-    context_root,
-    record_runs,
-    validate_batch,
-    validate_submission,
-)
+from ingest.quality.context import context_root
+from ingest.quality.suites import CROSS, SUITES, build_suites, write_context
+from ingest.quality.suites import main as suites_main
+from ingest.quality.validate import ValidationRun, validate_batch, validate_submission
+from ingest.store.runs import record_runs
 from tests.test_validate_frames import COMMUNES, RECEIVED, good_frames, previous_funding
 
 Frames = dict[str, pd.DataFrame]
@@ -218,19 +214,36 @@ def test_batch_splits_findings_by_submission() -> None:
     assert _all(out["bad"]) == _all(_run(bad))
 
 
+def _rules_on_disk(gx_dir: Path) -> dict[str, list[tuple]]:
+    on_disk = {p.stem: json.loads(p.read_text()) for p in (gx_dir / "expectations").glob("*.json")}
+    return {name: [(e["type"], e["meta"]["check"], e.get("severity", "critical"), json.dumps(e["kwargs"], sort_keys=True))
+                   for e in suite["expectations"]] for name, suite in on_disk.items()}
+
+
+def _rules_in_code() -> dict[str, list[tuple]]:
+    out = {}
+    for name, rules in build_suites().items():
+        cfgs = [r.configuration.to_json_dict() for r in rules]
+        out[name] = [(c["type"], c["meta"]["check"], c.get("severity", "critical"), json.dumps(c["kwargs"], sort_keys=True))
+                     for c in cfgs]
+    return out
+
+
 def test_the_context_on_disk_matches_the_rules_in_code() -> None:
     """expectations/gx/expectations/*.json is written from build_suites(): they must not drift."""
-    on_disk = {p.stem: json.loads(p.read_text()) for p in (context_root() / "gx" / "expectations").glob("*.json")}
-    assert set(on_disk) == set(build_suites()) >= set(SUITES)
-    for name, rules in build_suites().items():
-        disk = [(e["type"], e["meta"]["check"], e.get("severity", "critical"),
-                 json.dumps({k: v for k, v in e["kwargs"].items()}, sort_keys=True)) for e in on_disk[name]["expectations"]]
-        code = []
-        for r in rules:
-            cfg = r.configuration.to_json_dict()
-            code.append((cfg["type"], cfg["meta"]["check"], cfg.get("severity", "critical"),
-                         json.dumps(cfg["kwargs"], sort_keys=True)))
-        assert disk == code, f"suite {name} differs: run `python -m ingest.quality.validate write-context`"
+    on_disk, code = _rules_on_disk(context_root() / "gx"), _rules_in_code()
+    assert set(on_disk) == set(code) >= set(SUITES)
+    for name in code:
+        assert on_disk[name] == code[name], f"suite {name} differs: run `python -m ingest.quality.suites write-context`"
+
+
+def test_write_context_builds_a_fresh_context_from_the_code(tmp_path: Path, capsys) -> None:
+    gx_dir = write_context(tmp_path)
+    assert _rules_on_disk(gx_dir) == _rules_in_code()
+    assert {p.stem for p in (gx_dir / "validation_definitions").glob("*.json")} == \
+        {f"validate_{name}" for name in build_suites()}
+    assert suites_main(["no-such-command"]) == 2
+    assert "write-context" in capsys.readouterr().err
 
 
 def test_no_credentials_in_the_context_files() -> None:

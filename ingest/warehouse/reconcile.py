@@ -22,7 +22,9 @@ from psycopg.rows import dict_row
 
 from ingest.config import Settings, load_settings
 from ingest.findings import Finding
-from ingest.quality.validate import MART, ValidationRun, _slim, render_validation_page, validate_frame
+from ingest.quality.data_docs import render_validation_page
+from ingest.quality.suites import MART
+from ingest.quality.validate import ValidationRun, slim_result, validate_frame
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def check_marts(url: str, month: date | None = None, build_docs: bool = True,
     findings = [f for _, f in found]
     docs_url = render_validation_page(
         result, MART, settings, f"raw vs marts, {month:%Y-%m}" if month else "raw vs marts") if build_docs else None
-    gx_result = _slim(result.to_json_dict())
+    gx_result = slim_result(result.to_json_dict())
     gx_result["rows_compared"] = {name: int((frame["check"] == name).sum()) for name in CHECKS}
     return ValidationRun(
         suite=MART, started_at=started, finished_at=datetime.now(UTC),
