@@ -37,21 +37,3 @@ sourced as (
         on s.submitting_unit_code = sp.submitting_unit_code and s.month = sp.month
 )
 {%- endmacro %}
-
-{#- The level and code of a row of `group by grouping sets` over (province, district[, commune]). -#}
-{% macro rollup_unit(with_commune=true) -%}
-case
-    {%- if with_commune %}
-    when grouping(commune_code) = 0 then 'commune'
-    {%- endif %}
-    when grouping(district_code) = 0 then 'district'
-    else 'province'
-end as unit_level,
-case
-    {%- if with_commune %}
-    when grouping(commune_code) = 0 then commune_code
-    {%- endif %}
-    when grouping(district_code) = 0 then district_code
-    else province_code
-end as unit_code
-{%- endmacro %}

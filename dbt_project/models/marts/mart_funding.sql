@@ -15,11 +15,7 @@ with known as (
 ),
 
 rolled as (
-    select
-        month,
-        reformed,
-        {{ rollup_unit(with_commune=false) }},
-        province_code,
+    {% call rollup_by_unit('known', keys=['month', 'reformed'], with_commune=false) -%}
         sum(amount_ytd_mvnd) as total_ytd,
         coalesce(sum(amount_ytd_mvnd) filter (where is_state_budget), 0) as state_budget_ytd,
         {%- for s in sources %}
@@ -28,8 +24,7 @@ rolled as (
         bool_or(is_estimate) as has_estimates,
         bool_or(not is_carried_forward and months_covered > 1) as has_gaps,
         bool_or(is_carried_forward) as has_carried_forward
-    from known
-    group by grouping sets ((month, reformed, province_code, district_code), (month, reformed, province_code))
+    {%- endcall %}
 ),
 
 lineage as (
@@ -40,7 +35,6 @@ lineage as (
         {%- for m in measures %} {{ m }}_ytd,{% endfor %}
         has_estimates, has_gaps, has_carried_forward
     from rolled
-    where unit_code is not null
     union all
     select
         r.month, true as reformed, 'province' as unit_level, u.successor_code as unit_code,
@@ -86,13 +80,14 @@ phase_before as (
     group by c.month, c.unit_level, c.unit_code
 ),
 
-disappeared as (
-    select
-        disappears_in as month,
-        {{ rollup_unit(with_commune=false) }}
+disappearing as (
+    select disappears_in as month, province_code, district_code
     from {{ ref('int_funding_series') }}
     where disappears_in is not null
-    group by grouping sets ((disappears_in, province_code, district_code), (disappears_in, province_code))
+),
+
+disappeared as (
+    {% call rollup_by_unit('disappearing', with_commune=false) %}{% endcall %}
 )
 
 select
@@ -120,6 +115,5 @@ select
 from chained as c
 left join phase_before as p on p.month = c.month and p.unit_level = c.unit_level and p.unit_code = c.unit_code
 left join disappeared as d on d.month = c.month and d.unit_level = c.unit_level and d.unit_code = c.unit_code
-left join {{ ref('stg_ref__admin_unit') }} as u
-    on u.unit_code = c.unit_code and u.unit_level = c.unit_level and {{ in_force('u', 'c.month') }}
+{{ join_unit_in_force('c') }}
 where c.is_own

@@ -8,10 +8,7 @@ with products as (
 ),
 
 rolled as (
-    select
-        month,
-        {{ rollup_unit(with_commune=false) }},
-        province_code,
+    {% call rollup_by_unit('products', with_commune=false) -%}
         count(*) as products_total,
         count(*) filter (where effective_status in ('rated', 're_rated')) as products_rated,
         count(*) filter (where effective_status in ('rated', 're_rated') and stars = 3) as products_3_star,
@@ -31,8 +28,7 @@ rolled as (
             where effective_status in ('rated', 're_rated') and catalogue = '1048' and product_group = 'g{{ g }}'
         ) as products_1048_g{{ g }}{{ ',' if not loop.last }}
         {%- endfor %}
-    from products
-    group by grouping sets ((month, province_code, district_code), (month, province_code))
+    {%- endcall %}
 )
 
 select
@@ -57,7 +53,4 @@ select
     products_1048_g{{ g }}::integer as products_1048_g{{ g }}{{ ',' if not loop.last }}
     {%- endfor %}
 from rolled as r
--- the unit in force at month end (the same code may name another unit in the other list)
-left join {{ ref('stg_ref__admin_unit') }} as u
-    on u.unit_code = r.unit_code and u.unit_level = r.unit_level and {{ in_force('u', 'r.month') }}
-where r.unit_code is not null
+{{ join_unit_in_force('r') }}

@@ -15,10 +15,7 @@ with known as (
 ),
 
 rolled as (
-    select
-        month,
-        {{ rollup_unit() }},
-        province_code,
+    {% call rollup_by_unit('known') -%}
         count(*) as communes_total,
         count(*) filter (where is_carried_forward) as communes_carried_forward,
         count(*) filter (where ntm_title in ('ntm', 'advanced', 'model')) as communes_ntm,
@@ -32,12 +29,7 @@ rolled as (
         count(*) filter (where criteria_band = '<5') as communes_lt5,
         count(*) filter (where title_at_risk) as titles_at_risk,
         count(*) filter (where hardship in ('kk', 'dbkk')) as communes_hardship
-    from known
-    group by grouping sets (
-        (month, province_code, district_code, commune_code),
-        (month, province_code, district_code),
-        (month, province_code)
-    )
+    {%- endcall %}
 ),
 
 xa_in_force as (
@@ -53,17 +45,10 @@ xa_in_force as (
 ),
 
 expected as (
-    select
-        month,
-        {{ rollup_unit() }},
+    {% call rollup_by_unit('xa_in_force') -%}
         count(*) as communes_expected,
         count(distinct district_code) as districts_total
-    from xa_in_force
-    group by grouping sets (
-        (month, province_code, district_code, commune_code),
-        (month, province_code, district_code),
-        (month, province_code)
-    )
+    {%- endcall %}
 ),
 
 districts_reported as (
@@ -104,17 +89,9 @@ support_units as (
 ),
 
 support_month as (
-    select
-        month,
-        reformed_units,
-        {{ rollup_unit() }},
+    {% call rollup_by_unit('support_units', keys=['month', 'reformed_units']) -%}
         sum(value_mvnd) as value_mvnd
-    from support_units
-    group by grouping sets (
-        (month, reformed_units, province_code, district_code, commune_code),
-        (month, reformed_units, province_code, district_code),
-        (month, reformed_units, province_code)
-    )
+    {%- endcall %}
 ),
 
 support_ytd as (
@@ -169,9 +146,7 @@ select
     ) end::integer as districts_ntm
 from rolled as r
 left join expected as e on e.month = r.month and e.unit_level = r.unit_level and e.unit_code = r.unit_code
-left join {{ ref('stg_ref__admin_unit') }} as u
-    on u.unit_code = r.unit_code and u.unit_level = r.unit_level and {{ in_force('u', 'r.month') }}
+{{ join_unit_in_force('r') }}
 left join support_ytd as y on y.month = r.month and y.unit_level = r.unit_level and y.unit_code = r.unit_code
 left join districts_reported as d
     on r.unit_level = 'province' and d.month = r.month and d.province_code = r.province_code
-where r.unit_code is not null

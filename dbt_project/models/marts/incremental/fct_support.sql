@@ -1,14 +1,5 @@
 {%- set months = months_to_rebuild(ref('stg_raw__ho_tro')) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__ho_tro'))) }}",
-        post_hook="{{ month_index() }}"
-    )
-}}
+{{ config(pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__ho_tro'))) }}") }}
 -- Support to communes in hardship per commune, agency and month (incremental by month).
 select
     month::date as month,

@@ -1,14 +1,5 @@
 {%- set months = months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true)) }}",
-        post_hook="{{ month_index() }}"
-    )
-}}
+{{ config(pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true)) }}") }}
 -- Funding per unit, source and capital type and month (incremental by month; a changed month
 -- also rebuilds the later months of its year, whose increments depend on it).
 select

@@ -1,14 +1,5 @@
 {%- set months = months_to_rebuild(ref('stg_raw__tieu_chi_xa')) -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__tieu_chi_xa'))) }}",
-        post_hook="{{ month_index() }}"
-    )
-}}
+{{ config(pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__tieu_chi_xa'))) }}") }}
 -- Commune status per month from the submission in force (incremental by month).
 select
     month::date as month,

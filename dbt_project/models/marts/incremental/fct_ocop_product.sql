@@ -1,14 +1,5 @@
 {%- set months = ocop_months_to_rebuild() -%}
-{{
-    config(
-        materialized='incremental',
-        incremental_strategy='delete+insert',
-        unique_key='month',
-        on_schema_change='append_new_columns',
-        pre_hook="{{ delete_months(ocop_months_to_rebuild()) }}",
-        post_hook="{{ month_index() }}"
-    )
-}}
+{{ config(pre_hook="{{ delete_months(ocop_months_to_rebuild()) }}") }}
 -- OCOP products, state at month end (incremental by month), with the catalogue each product's
 -- group belongs to, its validity (decision date + 36 months when not given) and who recognised it.
 select
