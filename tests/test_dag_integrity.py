@@ -3,6 +3,8 @@ and their small pure helpers (month of a run, batching, event parsing) and the n
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.server
 import json
 import subprocess
@@ -303,11 +305,12 @@ def test_late_loads_are_those_outside_any_run_since_the_last_rebuild(common, fre
         assert common.late_loaded_months(url) == ["2023-01"]
 
 
-def test_notify_sends_mail_through_airflow_smtp_settings(monkeypatch) -> None:
-    """A minimal SMTP server on loopback receives the message (no mock of smtplib)."""
+def test_mail_goes_through_airflows_smtp_notifier(monkeypatch) -> None:
+    """A minimal SMTP server on loopback receives the message sent by Airflow's SmtpNotifier
+    through the `smtp_default` connection (no mock of smtplib or of the notifier)."""
     import socketserver
 
-    from ingest.serve.notify import notify
+    from ingest.serve.notify import NotifyError, mail_sender
 
     mails: list[str] = []
 
@@ -337,14 +340,24 @@ def test_notify_sends_mail_through_airflow_smtp_settings(monkeypatch) -> None:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Smtp)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_PORT", str(server.server_address[1]))
-    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_MAIL_FROM", "ntm@example.org")
+    port = server.server_address[1]
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+        "extra": {"from_email": "ntm@example.org", "disable_ssl": True, "disable_tls": True, "retry_limit": 0}}))
     try:
-        out = notify(SUMMARY, replace(load_settings(), notify_url=None, smtp_to="ops@example.org"))
+        out = mail_sender("ops@example.org")(SUMMARY)
     finally:
         server.shutdown()
         server.server_close()
-    assert out == f"e-mail to ops@example.org via 127.0.0.1:{server.server_address[1]}"
-    assert "To: ops@example.org" in mails[0] and "From: ntm@example.org" in mails[0]
-    assert "Subject: [NTM] 2023-05" in mails[0]
+    assert out == "e-mail to ops@example.org (Airflow SMTP, connection smtp_default)"
+    mail = email.message_from_string(mails[0], policy=email.policy.default)
+    assert (mail["To"], mail["From"]) == ("ops@example.org", "ntm@example.org")
+    assert mail["Subject"].startswith("[NTM] 2023-05")
+    body = next(part for part in mail.walk() if part.get_content_type() == "text/html").get_content()
+    assert "259" in body and "x.xlsx" in body
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+        "extra": {"from_email": "ntm@example.org", "disable_ssl": True, "disable_tls": True, "retry_limit": 0,
+                  "timeout": 2}}))
+    with pytest.raises(NotifyError, match="ops@example.org"):   # the server is gone
+        mail_sender("ops@example.org")(SUMMARY)
