@@ -49,7 +49,9 @@ PARSE = textwrap.dedent("""
             "deadline": [type(d).__name__ for d in (dag.deadline or [])],
             "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "doc": bool(t.doc_md),
                                   "backoff": bool(t.retry_exponential_backoff), "mapped": hasattr(t, "expand_input"),
-                                  "outlets": [getattr(o, "name", None) for o in t.outlets]}
+                                  "outlets": [getattr(o, "name", None) for o in t.outlets],
+                                  "setup": t.is_setup, "teardown": t.is_teardown,
+                                  "upstream": sorted(t.upstream_task_ids)}
                       for t in dag.tasks},
         }
     print(json.dumps({"errors": bag.import_errors, "dags": dags, "seconds": seconds,
@@ -100,8 +102,7 @@ def test_every_dag_and_task_is_documented_owned_and_retried(parsed: dict) -> Non
         for task_id, task in dag["tasks"].items():
             assert task["owner"] == "ntm-data", (dag_id, task_id)
             assert task["doc"], (dag_id, task_id)
-            if task_id != "mark_failed":
-                assert task["retries"] >= 1 and task["backoff"], (dag_id, task_id)
+            assert task["retries"] >= 1 and task["backoff"], (dag_id, task_id)
 
 
 def test_monthly_dag_shape(parsed: dict) -> None:
@@ -110,12 +111,23 @@ def test_monthly_dag_shape(parsed: dict) -> None:
     assert monthly["deadline"] == ["DeadlineAlert"]
     assert monthly["catchup"] is False
     tasks = monthly["tasks"]
-    assert list(tasks) == ["begin", "discover", "receive", "validate", "load", "dbt_build", "mart_checks",
-                           "coverage", "notify", "mark_failed"]
+    assert list(tasks) == ["begin", "discover", "receive", "validate", "load", "close_month", "finish"]
     assert tasks["receive"]["mapped"] and tasks["validate"]["mapped"] and not tasks["load"]["mapped"]
     assert {o for o in tasks["load"]["outlets"]} == {f"ntm.raw.{t}" for t in (
         "thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")}
-    assert "ntm.marts.mart_progress" in tasks["dbt_build"]["outlets"]
+    assert "ntm.marts.mart_progress" in tasks["close_month"]["outlets"]
+    # the run record: opened by a setup task, finished by a teardown after the month is closed
+    assert tasks["begin"]["setup"] and tasks["finish"]["teardown"]
+    assert tasks["finish"]["upstream"] == ["begin", "close_month"]
+    assert [t for t, d in tasks.items() if d["setup"] or d["teardown"]] == ["begin", "finish"]
+
+
+def test_rebuild_dag_shape(parsed: dict) -> None:
+    tasks = parsed["dags"]["ntm_rebuild"]["tasks"]
+    assert list(tasks) == ["plan", "begin", "close_months", "finish"]
+    assert tasks["begin"]["setup"] and tasks["finish"]["teardown"]
+    assert tasks["begin"]["upstream"] == ["plan"] and tasks["finish"]["upstream"] == ["begin", "close_months"]
+    assert "ntm.marts.mart_progress" in tasks["close_months"]["outlets"]
 
 
 def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
@@ -128,7 +140,9 @@ def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
     models = [t for t in tasks if t.startswith("dbt.")]
     print(f"\ncosmos: {len(models)} dbt tasks, DAG folder parse time {parsed['seconds']:.3f} s")
     assert any("mart_progress" in t for t in models)
-    assert "dbt_build" not in tasks and "marts_built" in tasks
+    assert "prepare_build" in tasks and "close_month" in tasks
+    assert "prepare_build" in tasks[next(t for t in models if "mart_progress" in t)]["upstream"] or any(
+        "prepare_build" in tasks[t]["upstream"] for t in models)
 
 
 def test_a_wrong_dbt_mode_is_an_import_error(tmp_path: Path) -> None:
