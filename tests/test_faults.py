@@ -216,7 +216,7 @@ def test_a_failed_reconciliation_publishes_nothing_and_fails_the_run(fresh_datab
     tampered: list[str] = []
 
     def tamper(line: str) -> None:
-        if not tampered and line.startswith("OK") and " fct_funding " in line:
+        if not tampered and " model " in line and " fct_funding (" in line:
             with psycopg.connect(url) as conn:
                 conn.execute("""UPDATE raw.nguon_von SET amount_mvnd = amount_mvnd + 7
                                 WHERE ctid = (SELECT n.ctid FROM raw.nguon_von n JOIN audit.submission s
