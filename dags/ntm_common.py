@@ -124,8 +124,9 @@ def open_run(dag_id: str, months: list[str], dag_run: Any, backfill: bool = Fals
 
 def close(run: dict[str, Any], loaded: dict[str, Any] | None = None, built_elsewhere: bool = False) -> dict[str, Any]:
     """`ingest.pipeline.close_months` for the run's months (build → checks → publish → coverage →
-    notify, e-mail through Airflow's SMTP notifier when NTM_SMTP_TO is set). Raises, after
-    notifying and recording why, when the marts were not published."""
+    notify, e-mail through Airflow's SMTP notifier when NTM_SMTP_TO is set) → {"published",
+    "detail" (for the run record), "summaries" (one per month)}. Raises, after notifying and
+    recording why, when the marts were not published."""
     from airflow.sdk import get_current_context
 
     from ingest.config import load_settings
@@ -143,7 +144,7 @@ def close(run: dict[str, Any], loaded: dict[str, Any] | None = None, built_elsew
         finish_run(database_url(), run["run_id"], "failed", closing.detail())
         raise RuntimeError("the marts were not published: "
                            + ("; ".join(str(f) for f in closing.publication.failures[:10]) or "see the task log"))
-    return closing.detail()
+    return {"published": True, "detail": closing.detail(), "summaries": closing.summaries}
 
 
 @task(doc_md="Teardown: finish the run's `audit.pipeline_run`, `success` when the month was closed "
@@ -152,7 +153,7 @@ def finish(run: dict[str, Any], closed: dict[str, Any] | None) -> str:
     from ingest.pipeline import finish_run
 
     state = "success" if closed and closed.get("published") else "failed"
-    finish_run(database_url(), run["run_id"], state, closed)
+    finish_run(database_url(), run["run_id"], state, (closed or {}).get("detail"))
     return state
 
 
