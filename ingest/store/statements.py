@@ -1,6 +1,8 @@
-"""Every statement the ingest side runs against `audit` and `raw`, in one place.
+"""The loader's statements on `raw` and `audit.submission` (and the reader's and validators'
+findings). Bulk rows go in with COPY; the rest are single-row bookkeeping statements.
 
-Bulk rows go in with COPY; the rest are single-row bookkeeping statements on `audit.submission`.
+The rest of the store: `pipeline_runs` (audit.pipeline_run), `audit_history` (the auditors'
+reads), `locks` (every advisory-lock key), `db` (migrations).
 """
 
 from __future__ import annotations
