@@ -136,8 +136,8 @@ def close(run: dict[str, Any], loaded: dict[str, Any] | None = None, built_elsew
     to = load_settings().smtp_to
     senders = [mail_sender(to, get_current_context())] if to else []
     months = [date.fromisoformat(f"{m}-01") for m in run["months"]]
-    closing = close_months(database_url(), run["run_id"], months, loaded, built_elsewhere=built_elsewhere,
-                           senders=senders)
+    closing = close_months(database_url(), run["run_id"], months, {"backfill": run["backfill"], **(loaded or {})},
+                           built_elsewhere=built_elsewhere, senders=senders)
     for summary in closing.summaries:
         print(f"{summary['month']}: published={summary['published']}; notified: {summary['notified']}")
     if not closing.success:
