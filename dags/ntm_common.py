@@ -1,4 +1,5 @@
-"""What the NTM DAGs share: Assets, default arguments, the month of a run, batching, the dbt step.
+"""What the NTM DAGs share: Assets, default arguments, the month of a run, batching, the run
+record (opened by a setup task, finished by a teardown task) and closing the month.
 
 Cheap to import (Airflow SDK, ingest.config and ingest.contract only): the DAG processor imports it on
 every parse. Everything that touches the warehouse is imported inside task functions.
@@ -10,7 +11,7 @@ import math
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from airflow.sdk import Asset
+from airflow.sdk import Asset, task
 
 from ingest.config import load_settings
 from ingest.contract import RAW_TABLES  # standard library only: cheap on every parse
@@ -109,21 +110,61 @@ def late_loaded_months(url: str) -> list[str]:
     return months(url, REBUILD_DAG_ID)
 
 
-def run_dbt_build() -> dict[str, Any]:
-    """`dbt build` in-process (serialised across processes by an advisory lock); raises on failure."""
-    from ingest.pipeline import transform
+def open_run(dag_id: str, months: list[str], dag_run: Any, backfill: bool = False) -> dict[str, Any]:
+    """Open (or, for a retried or cleared Airflow run, reopen) the run's `audit.pipeline_run`."""
+    from ingest.pipeline import start_run
 
-    result = transform(database_url())
-    summary = {"success": bool(result.success), "seconds": round(result.elapsed, 1), "counts": result.counts,
-               "failures": [str(f) for f in result.failures][:20]}
-    if not result.success:
-        raise RuntimeError("dbt build failed: " + ("; ".join(summary["failures"]) or "see the task log"))
-    return summary
+    month = date.fromisoformat(f"{months[0]}-01") if len(months) == 1 else None
+    run_id = start_run(database_url(), dag_id, month, getattr(dag_run, "run_id", None))
+    return {"run_id": run_id, "months": months, "backfill": backfill}
+
+
+def close(run: dict[str, Any], loaded: dict[str, Any] | None = None, built_elsewhere: bool = False) -> dict[str, Any]:
+    """`ingest.pipeline.close_months` for the run's months (build → checks → publish → coverage →
+    notify, e-mail through Airflow's SMTP notifier when NTM_SMTP_TO is set) → {"published",
+    "detail" (for the run record), "summaries" (one per month)}. Raises, after notifying and
+    recording why, when the marts were not published."""
+    from airflow.sdk import get_current_context
+
+    from ingest.config import load_settings
+    from ingest.pipeline import close_months, finish_run
+    from ingest.serve.notify import mail_sender
+
+    to = load_settings().smtp_to
+    senders = [mail_sender(to, get_current_context())] if to else []
+    months = [date.fromisoformat(f"{m}-01") for m in run["months"]]
+    closing = close_months(database_url(), run["run_id"], months, {"backfill": run["backfill"], **(loaded or {})},
+                           built_elsewhere=built_elsewhere, senders=senders)
+    for summary in closing.summaries:
+        print(f"{summary['month']}: published={summary['published']}; notified: {summary['notified']}")
+    if not closing.success:
+        finish_run(database_url(), run["run_id"], "failed", closing.detail())
+        raise RuntimeError("the marts were not published: "
+                           + ("; ".join(str(f) for f in closing.publication.failures[:10]) or "see the task log"))
+    return {"published": True, "detail": closing.detail(), "summaries": closing.summaries}
+
+
+@task(doc_md="Teardown: finish the run's `audit.pipeline_run`, `success` when the month was closed "
+             "and published, else `failed` (runs whatever happened upstream).")
+def finish(run: dict[str, Any], closed: dict[str, Any] | None) -> str:
+    from ingest.pipeline import finish_run
+
+    state = "success" if closed and closed.get("published") else "failed"
+    finish_run(database_url(), run["run_id"], state, (closed or {}).get("detail"))
+    return state
+
+
+@task(doc_md="A fresh `marts_build` schema for the cosmos task group to build into.")
+def prepare_build() -> int:
+    from ingest.warehouse.publish import prepare_build_schema
+
+    return prepare_build_schema(database_url())
 
 
 def cosmos_dbt_group(group_id: str = "dbt"):
     """The dbt project as an astronomer-cosmos task group (one task per model, seed, snapshot),
-    rendered from the manifest (`dbt parse` beforehand). The connection comes from DBT_* variables
+    rendered from the manifest (`dbt parse` beforehand), building into `marts_build` (prepared by
+    `prepare_build`, published by `close`). The connection comes from DBT_* variables
     in the worker's environment (ingest.devtools.airflow_local and docker-compose set them)."""
     from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, RenderConfig
     from cosmos.constants import LoadMode
@@ -143,6 +184,8 @@ def cosmos_dbt_group(group_id: str = "dbt"):
         # emit_datasets=False: with a Unix-socket host cosmos fails after dbt succeeds (stack-facts.md);
         # the marts Assets are emitted by the task after the group instead.
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, emit_datasets=False),
-        operator_args={"install_deps": False, "vars": dbt_vars()},
+        # into the build schema: the task after the group reconciles it and publishes it
+        operator_args={"install_deps": False, "vars": dbt_vars(), "append_env": True,
+                       "env": {"NTM_MARTS_SCHEMA": "marts_build"}},
         default_args={"retries": 1},
     )

@@ -5,8 +5,9 @@
 pipeline run (e.g. a resubmission for an old month loaded with `ntm ingest`) since the last
 successful rebuild, and emits the `ntm.raw.*` Assets with the affected months in the event's extra.
 
-**`ntm_rebuild`** is scheduled on those Assets: it rebuilds the marts (`dbt build`), re-runs the
-mart checks and the coverage for each affected month, and notifies. Events emitted by
+**`ntm_rebuild`** is scheduled on those Assets: it closes each affected month the way `ntm_monthly`
+does (dbt build into `marts_build`, mart checks against it, publish only if all passed, coverage,
+notify), between a setup task that opens its `audit.pipeline_run` and a teardown that finishes it. Events emitted by
 `ntm_monthly`'s own load are ignored (that run builds the marts itself). An Asset event created by
 hand (UI or `POST /api/v2/assets/events`) with extra `{"months": ["2023-05"]}` triggers it too.
 """
@@ -16,7 +17,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow.sdk import AssetAny, CronTriggerTimetable, TriggerRule, chain, dag, task
+from airflow.sdk import AssetAny, CronTriggerTimetable, dag, task
 from ntm_common import (
     DEFAULT_ARGS,
     MART_ASSETS,
@@ -24,9 +25,11 @@ from ntm_common import (
     RAW_ASSETS,
     REBUILD_DAG_ID,
     WATCH_DAG_ID,
+    close,
     database_url,
+    finish,
     late_loaded_months,
-    run_dbt_build,
+    open_run,
 )
 
 
@@ -82,58 +85,21 @@ def ntm_raw_watch() -> None:
 )
 def ntm_rebuild() -> None:
     @task.short_circuit(doc_md="The months to rebuild; skips everything when the events came from ntm_monthly.")
-    def plan(triggering_asset_events: Any = None, dag_run: Any = None) -> dict[str, Any] | None:
-        months = months_from_events(triggering_asset_events)
-        if months is None:
-            return None
-        from ingest.pipeline import start_run
+    def plan(triggering_asset_events: Any = None) -> list[str] | None:
+        return months_from_events(triggering_asset_events)
 
-        run_id = start_run(database_url(), REBUILD_DAG_ID, None, getattr(dag_run, "run_id", None))
-        return {"months": months, "run_id": run_id}
+    @task(doc_md="Setup: open the run's `audit.pipeline_run` (reopened by a retry or a clear).")
+    def begin(months: list[str], dag_run: Any = None) -> dict[str, Any]:
+        return open_run(REBUILD_DAG_ID, months, dag_run)
 
-    @task(doc_md="`dbt build` of the warehouse, in-process.", retries=1, outlets=list(MART_ASSETS.values()))
-    def dbt_build() -> dict[str, Any]:
-        return run_dbt_build()
+    @task(doc_md="Close the affected months: dbt build, mart checks against the build, publish only if "
+                 "all passed, coverage and a notification per month.", retries=1,
+          outlets=list(MART_ASSETS.values()))
+    def close_months(run: dict[str, Any]) -> dict[str, Any]:
+        return close(run)
 
-    @task(doc_md="Mart checks and coverage for each affected month, then the notification.")
-    def check_and_notify(run: dict[str, Any], dbt: dict[str, Any]) -> list[dict[str, Any]]:
-        from datetime import date
-
-        import psycopg
-
-        from ingest.config import load_settings
-        from ingest.pipeline import finish_run
-        from ingest.serve.coverage import coverage, summarise
-        from ingest.serve.notify import notify
-        from ingest.store.runs import record_runs
-        from ingest.warehouse.reconcile import check_marts
-
-        url, settings, summaries = database_url(), load_settings(), []
-        for text in run["months"]:
-            month = date.fromisoformat(f"{text}-01")
-            checks = check_marts(url, month)
-            with psycopg.connect(url, autocommit=True) as conn:
-                record_runs(conn, [checks], None, run["run_id"])
-            summary = {"run_id": run["run_id"], "month": text, "dbt_success": dbt["success"],
-                       "mart_checks_success": bool(checks.success), "coverage": summarise(coverage(url, month))}
-            summary["notified"] = notify(summary, settings)
-            summaries.append(summary)
-        finish_run(url, run["run_id"], "success", {"months": run["months"]})
-        return summaries
-
-    @task(doc_md="When a step failed: close the pipeline run as failed, and fail.",
-          trigger_rule=TriggerRule.ONE_FAILED, retries=0)
-    def mark_failed(run: dict[str, Any]) -> None:
-        from ingest.pipeline import finish_run
-
-        finish_run(database_url(), run["run_id"], "failed")
-        raise RuntimeError(f"rebuild run {run['run_id']} failed: see the failed task")
-
-    run = plan()
-    built = dbt_build()
-    chain(run, built)
-    done = check_and_notify(run, built)
-    chain(done, mark_failed(run))
+    run = begin(plan())
+    finish(run, close_months(run)).as_teardown(setups=run)
 
 
 ntm_raw_watch()

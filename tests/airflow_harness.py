@@ -109,6 +109,11 @@ class AirflowClient:
         value = entry["value"]
         return json.loads(value) if isinstance(value, str) else value
 
+    def clear(self, dag_id: str, run_id: str) -> None:
+        """Clear every task of a DAG run (as the UI's "Clear" does): the run is queued again."""
+        self.post(f"/api/v2/dags/{dag_id}/clearTaskInstances",
+                  {"dry_run": False, "dag_run_id": run_id, "only_failed": False, "reset_dag_runs": True})
+
     def backfill(self, dag_id: str, from_date: str, to_date: str, reprocess: str = "none") -> dict[str, Any]:
         return self.post("/api/v2/backfills", {
             "dag_id": dag_id, "from_date": from_date, "to_date": to_date, "max_active_runs": 1,

@@ -89,8 +89,10 @@ class TestLateResubmission:
                 rebuild = af.client.wait_for_runs("ntm_rebuild", 1)[0]
                 assert rebuild["state"] == "success", af.client.task_states("ntm_rebuild", rebuild["dag_run_id"])
                 assert rebuild["run_type"] == "asset_triggered"
-                [summary] = af.client.xcom("ntm_rebuild", rebuild["dag_run_id"], "check_and_notify")
+                closed = af.client.xcom("ntm_rebuild", rebuild["dag_run_id"], "close_months")
+                [summary] = closed["summaries"]
                 assert summary["month"] == f"{LATE_MONTH:%Y-%m}" and summary["mart_checks_success"]
+                assert closed["published"]
             with psycopg.connect(url) as conn:
                 version = conn.execute(
                     "SELECT latest_version FROM marts.mart_submission_coverage WHERE month = %s AND district_code = %s",
@@ -150,13 +152,14 @@ def run_and_wait(af: LocalAirflow, month: date, **conf: object) -> tuple[str, di
     run_id = af.client.trigger(MONTHLY, {"month": f"{month:%Y-%m}", **conf})
     run = af.client.wait_run(MONTHLY, run_id)
     assert run["state"] == "success", af.client.task_states(MONTHLY, run_id)
-    return run_id, af.client.xcom(MONTHLY, run_id, "notify")
+    [summary] = af.client.xcom(MONTHLY, run_id, "close_month")["summaries"]
+    return run_id, summary
 
 
 def test_monthly_run_through_the_rest_api(airflow: LocalAirflow, warehouse: str) -> None:
     run_id, summary = run_and_wait(airflow, SINGLE_MONTH)
     states = airflow.client.task_states(MONTHLY, run_id)
-    assert states["mark_failed"] == "skipped" and states["notify"] == "success"
+    assert states["close_month"] == "success" and states["finish"] == "success"
     assert summary["rejected"] == [] and summary["accepted"] == summary["files"] > 0
     assert summary["coverage"]["missing_units"] == []
     with psycopg.connect(warehouse) as conn:
@@ -176,6 +179,13 @@ def test_monthly_run_through_the_rest_api(airflow: LocalAirflow, warehouse: str)
         flags = conn.execute("SELECT DISTINCT is_backfill FROM audit.submission WHERE period = %s",
                              (SINGLE_MONTH,)).fetchall()
     assert flags == [(False,)] and summary["backfill"] is False
+
+    airflow.client.clear(MONTHLY, run_id)           # a cleared run reuses its run record
+    assert airflow.client.wait_run(MONTHLY, run_id)["state"] == "success"
+    with psycopg.connect(warehouse) as conn:
+        again = conn.execute("SELECT state, airflow_run_id FROM audit.pipeline_run WHERE dag_id = %s "
+                             "AND logical_month = %s", (MONTHLY, SINGLE_MONTH)).fetchall()
+    assert again == [("success", run_id)]
 
 
 def declared_status(url: str, month: date) -> tuple[dict[str, str], dict[str, str]]:

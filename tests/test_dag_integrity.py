@@ -3,6 +3,8 @@ and their small pure helpers (month of a run, batching, event parsing) and the n
 
 from __future__ import annotations
 
+import email
+import email.policy
 import http.server
 import json
 import subprocess
@@ -46,7 +48,9 @@ PARSE = textwrap.dedent("""
             "deadline": [type(d).__name__ for d in (dag.deadline or [])],
             "tasks": {t.task_id: {"owner": t.owner, "retries": t.retries, "doc": bool(t.doc_md),
                                   "backoff": bool(t.retry_exponential_backoff), "mapped": hasattr(t, "expand_input"),
-                                  "outlets": [getattr(o, "name", None) for o in t.outlets]}
+                                  "outlets": [getattr(o, "name", None) for o in t.outlets],
+                                  "setup": t.is_setup, "teardown": t.is_teardown,
+                                  "upstream": sorted(t.upstream_task_ids)}
                       for t in dag.tasks},
         }
     print(json.dumps({"errors": bag.import_errors, "dags": dags, "seconds": seconds,
@@ -97,8 +101,7 @@ def test_every_dag_and_task_is_documented_owned_and_retried(parsed: dict) -> Non
         for task_id, task in dag["tasks"].items():
             assert task["owner"] == "ntm-data", (dag_id, task_id)
             assert task["doc"], (dag_id, task_id)
-            if task_id != "mark_failed":
-                assert task["retries"] >= 1 and task["backoff"], (dag_id, task_id)
+            assert task["retries"] >= 1 and task["backoff"], (dag_id, task_id)
 
 
 def test_monthly_dag_shape(parsed: dict) -> None:
@@ -107,12 +110,23 @@ def test_monthly_dag_shape(parsed: dict) -> None:
     assert monthly["deadline"] == ["DeadlineAlert"]
     assert monthly["catchup"] is False
     tasks = monthly["tasks"]
-    assert list(tasks) == ["begin", "discover", "receive", "validate", "load", "dbt_build", "mart_checks",
-                           "coverage", "notify", "mark_failed"]
+    assert list(tasks) == ["begin", "discover", "receive", "validate", "load", "close_month", "finish"]
     assert tasks["receive"]["mapped"] and tasks["validate"]["mapped"] and not tasks["load"]["mapped"]
     assert {o for o in tasks["load"]["outlets"]} == {f"ntm.raw.{t}" for t in (
         "thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")}
-    assert "ntm.marts.mart_progress" in tasks["dbt_build"]["outlets"]
+    assert "ntm.marts.mart_progress" in tasks["close_month"]["outlets"]
+    # the run record: opened by a setup task, finished by a teardown after the month is closed
+    assert tasks["begin"]["setup"] and tasks["finish"]["teardown"]
+    assert tasks["finish"]["upstream"] == ["begin", "close_month"]
+    assert [t for t, d in tasks.items() if d["setup"] or d["teardown"]] == ["begin", "finish"]
+
+
+def test_rebuild_dag_shape(parsed: dict) -> None:
+    tasks = parsed["dags"]["ntm_rebuild"]["tasks"]
+    assert list(tasks) == ["plan", "begin", "close_months", "finish"]
+    assert tasks["begin"]["setup"] and tasks["finish"]["teardown"]
+    assert tasks["begin"]["upstream"] == ["plan"] and tasks["finish"]["upstream"] == ["begin", "close_months"]
+    assert "ntm.marts.mart_progress" in tasks["close_months"]["outlets"]
 
 
 def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
@@ -125,7 +139,9 @@ def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
     models = [t for t in tasks if t.startswith("dbt.")]
     print(f"\ncosmos: {len(models)} dbt tasks, DAG folder parse time {parsed['seconds']:.3f} s")
     assert any("mart_progress" in t for t in models)
-    assert "dbt_build" not in tasks and "marts_built" in tasks
+    assert "prepare_build" in tasks and "close_month" in tasks
+    assert "prepare_build" in tasks[next(t for t in models if "mart_progress" in t)]["upstream"] or any(
+        "prepare_build" in tasks[t]["upstream"] for t in models)
 
 
 def test_a_wrong_dbt_mode_is_an_import_error(tmp_path: Path) -> None:
@@ -302,11 +318,12 @@ def test_late_loads_are_those_outside_any_run_since_the_last_rebuild(common, fre
         assert common.late_loaded_months(url) == ["2023-01"]
 
 
-def test_notify_sends_mail_through_airflow_smtp_settings(monkeypatch) -> None:
-    """A minimal SMTP server on loopback receives the message (no mock of smtplib)."""
+def test_mail_goes_through_airflows_smtp_notifier(monkeypatch) -> None:
+    """A minimal SMTP server on loopback receives the message sent by Airflow's SmtpNotifier
+    through the `smtp_default` connection (no mock of smtplib or of the notifier)."""
     import socketserver
 
-    from ingest.serve.notify import notify
+    from ingest.serve.notify import NotifyError, mail_sender
 
     mails: list[str] = []
 
@@ -336,14 +353,24 @@ def test_notify_sends_mail_through_airflow_smtp_settings(monkeypatch) -> None:
 
     server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Smtp)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_HOST", "127.0.0.1")
-    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_PORT", str(server.server_address[1]))
-    monkeypatch.setenv("AIRFLOW__SMTP__SMTP_MAIL_FROM", "ntm@example.org")
+    port = server.server_address[1]
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+        "extra": {"from_email": "ntm@example.org", "disable_ssl": True, "disable_tls": True, "retry_limit": 0}}))
     try:
-        out = notify(SUMMARY, load_settings().model_copy(update=dict(notify_url=None, smtp_to="ops@example.org")))
+        out = mail_sender("ops@example.org")(SUMMARY)
     finally:
         server.shutdown()
         server.server_close()
-    assert out == f"e-mail to ops@example.org via 127.0.0.1:{server.server_address[1]}"
-    assert "To: ops@example.org" in mails[0] and "From: ntm@example.org" in mails[0]
-    assert "Subject: [NTM] 2023-05" in mails[0]
+    assert out == "e-mail to ops@example.org (Airflow SMTP, connection smtp_default)"
+    mail = email.message_from_string(mails[0], policy=email.policy.default)
+    assert (mail["To"], mail["From"]) == ("ops@example.org", "ntm@example.org")
+    assert mail["Subject"].startswith("[NTM] 2023-05")
+    body = next(part for part in mail.walk() if part.get_content_type() == "text/html").get_content()
+    assert "259" in body and "x.xlsx" in body
+    monkeypatch.setenv("AIRFLOW_CONN_SMTP_DEFAULT", json.dumps({
+        "conn_type": "smtp", "host": "127.0.0.1", "port": port,
+        "extra": {"from_email": "ntm@example.org", "disable_ssl": True, "disable_tls": True, "retry_limit": 0,
+                  "timeout": 2}}))
+    with pytest.raises(NotifyError, match="ops@example.org"):   # the server is gone
+        mail_sender("ops@example.org")(SUMMARY)

@@ -196,3 +196,43 @@ def test_a_failing_dbt_test_publishes_nothing(fresh_database_url, tmp_path, monk
     assert not result.success
     assert any("stars" in f.node or "stars" in f.message for f in result.failures), result.failures
     assert mart_checksums(url) == before
+
+
+def test_a_failed_reconciliation_publishes_nothing_and_fails_the_run(fresh_database_url, tmp_path, monkeypatch):
+    """A raw figure changed while the month's marts were being built (here: once fct_funding is
+    built) passes dbt but not the reconciliation against the build copy: `marts` stays exactly as
+    BI users saw it, the failed check is recorded, and the pipeline run is recorded failed."""
+    from test_concurrency import mart_checksums
+
+    from ingest.devtools.generate import generate
+
+    url = fresh_database_url
+    monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
+    migrate_all(url)
+    inbox = tmp_path / "inbox"
+    generate("27", [date(2023, 4, 1), MONTH], inbox, seed=5)
+    assert pipeline.run_month(date(2023, 4, 1), str(inbox), url, build_docs=False)["published"]
+    before = mart_checksums(url)
+    tampered: list[str] = []
+
+    def tamper(line: str) -> None:
+        if not tampered and " model " in line and " fct_funding (" in line:
+            with psycopg.connect(url) as conn:
+                conn.execute("""UPDATE raw.nguon_von SET amount_mvnd = amount_mvnd + 7
+                                WHERE ctid = (SELECT n.ctid FROM raw.nguon_von n JOIN audit.submission s
+                                              USING (submission_id)
+                                              WHERE s.period = %s AND s.status = 'accepted' LIMIT 1)""", (MONTH,))
+            tampered.append(line)
+
+    summary = pipeline.run_month(MONTH, str(inbox), url, progress=tamper, build_docs=False)
+    assert tampered, "the build never reported fct_funding"
+    assert summary["dbt_success"] and not summary["mart_checks_success"] and not summary["published"]
+    assert any("funding" in f for f in summary["mart_check_failures"]), summary["mart_check_failures"]
+    assert mart_checksums(url) == before, "a failed reconciliation must leave the published marts as they were"
+    with psycopg.connect(url) as conn:
+        state, detail = conn.execute("SELECT state, detail FROM audit.pipeline_run WHERE run_id = %s",
+                                     (summary["run_id"],)).fetchone()
+        checks = conn.execute("SELECT success, period FROM audit.validation_run "
+                              "WHERE pipeline_run_id = %s AND submission_id IS NULL", (summary["run_id"],)).fetchall()
+    assert state == "failed" and detail["published"] is False
+    assert checks == [(False, MONTH)]

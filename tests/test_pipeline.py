@@ -170,3 +170,31 @@ def test_cli_usage_errors_exit_2(capsys):
         main(["--help"])
     assert exc.value.code == 0
     assert "ingest" in capsys.readouterr().out
+
+
+def test_validate_and_load_share_nothing_but_ids(url, sample, tmp_path) -> None:
+    """As on two Airflow workers: validate in one step, load in another with nothing handed over
+    but submission ids (the loader reads the archive again), and the state folder holds nothing."""
+    ids = pipeline.receive([str(p) for p in sample[:2]], url)
+    assert [v["status"] for v in pipeline.validate(ids, url, build_docs=False)] == ["validated", "validated"]
+    state = load_settings().state_dir
+    assert not (state / "staged").exists()
+    loaded = pipeline.load(ids, url)
+    assert [o.status for o in loaded] == ["accepted", "accepted"]
+    in_memory = raw_counts(url)
+    assert all(in_memory[t] > 0 for t in ("thong_tin", "tieu_chi_xa", "nguon_von"))
+    assert sum(o.counts["tieu_chi_xa"] for o in loaded) == in_memory["tieu_chi_xa"]
+
+
+def test_one_run_record_per_airflow_run(url) -> None:
+    """A retried or cleared Airflow run reopens its own `audit.pipeline_run` row."""
+    first = pipeline.start_run(url, "ntm_monthly", MONTH, "manual__2023-06-05")
+    pipeline.finish_run(url, first, "failed", {"why": "a task failed"})
+    again = pipeline.start_run(url, "ntm_monthly", MONTH, "manual__2023-06-05")
+    other = pipeline.start_run(url, "ntm_rebuild", None, "manual__2023-06-05")
+    cli = [pipeline.start_run(url, "cli", MONTH) for _ in range(2)]
+    assert again == first and other != first and cli[0] != cli[1]
+    with psycopg.connect(url) as conn:
+        rows = conn.execute("SELECT state, finished_at, detail FROM audit.pipeline_run WHERE run_id = %s",
+                            (first,)).fetchall()
+    assert rows == [("running", None, {"why": "a task failed"})]

@@ -12,81 +12,29 @@ from datetime import date, datetime
 from typing import Any
 
 import psycopg
-from psycopg import sql
-from psycopg.rows import dict_row
 
 from ingest.config import load_settings
-
-LATEST_SUBMISSIONS = 50     # without filters: the most recent submissions
-MAX_FINDINGS = 500          # findings listed in full (all are counted)
-
-
-def _where(submission_id: int | None, month: date | None, unit: str | None) -> tuple[sql.Composable, dict]:
-    parts: list[sql.Composable] = [sql.SQL("true")]
-    params: dict[str, Any] = {}
-    if submission_id is not None:
-        parts.append(sql.SQL("s.submission_id = %(sid)s"))
-        params["sid"] = submission_id
-    if month is not None:
-        parts.append(sql.SQL("s.period = %(month)s"))
-        params["month"] = month.replace(day=1)
-    if unit:
-        parts.append(sql.SQL("(s.submitting_unit_code = %(unit)s OR s.province_code = %(unit)s)"))
-        params["unit"] = unit
-    return sql.SQL(" AND ").join(parts), params
+from ingest.store import audit_history as history
+from ingest.store.audit_history import LATEST_SUBMISSIONS
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _rows(conn: psycopg.Connection, query: sql.Composable | str, params: dict) -> list[dict[str, Any]]:
-    rows = conn.cursor(row_factory=dict_row).execute(query, params).fetchall()
-    return [{k: _plain(v) for k, v in r.items()} for r in rows]
+def _plain(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Dates and times as ISO text (JSON-ready)."""
+    return [{k: (v.isoformat() if isinstance(v, datetime | date) else v) for k, v in r.items()} for r in rows]
 
 
 def audit_report(url: str, submission_id: int | None = None, month: date | None = None,
                  unit: str | None = None) -> dict:
     """Submissions with their validation runs, mart checks, failed checks and findings."""
-    where, params = _where(submission_id, month, unit)
-    limit = sql.SQL("") if (submission_id or month or unit) else sql.SQL(f"LIMIT {LATEST_SUBMISSIONS}")
     with psycopg.connect(url) as conn:
-        submissions = _rows(conn, sql.SQL(
-            """SELECT s.submission_id, s.file_name, s.submitting_unit_code, s.province_code, s.period, s.version,
-                      s.status, s.status_reason, s.received_at, s.sha256
-               FROM audit.submission AS s WHERE {} ORDER BY s.received_at DESC, s.submission_id DESC {}"""
-        ).format(where, limit), params)
+        submissions = _plain(history.submissions(conn, submission_id, month, unit))
         ids = [s["submission_id"] for s in submissions]
-        runs = _rows(conn, """SELECT run_id, submission_id, suite, started_at, finished_at, success, evaluated,
-                                     failed, data_docs_url, pipeline_run_id
-                              FROM audit.validation_run WHERE submission_id = ANY(%(ids)s)
-                              ORDER BY submission_id, run_id""", {"ids": ids})
-        mart_runs = [] if submission_id is not None or unit else _rows(
-            conn, """SELECT run_id, suite, period, started_at, finished_at, success, evaluated, failed, data_docs_url,
-                            pipeline_run_id
-                     FROM audit.validation_run
-                     WHERE submission_id IS NULL AND (%(month)s::date IS NULL OR period = %(month)s::date)
-                     ORDER BY run_id DESC LIMIT 20""", {"month": month.replace(day=1) if month else None})
+        runs = _plain(history.validation_runs(conn, ids))
+        mart_runs = [] if submission_id is not None or unit else _plain(history.mart_runs(conn, month))
         mart_ids = [r["run_id"] for r in mart_runs]
-        scope = """(f.submission_id = ANY(%(ids)s) OR f.run_id = ANY(%(mart_ids)s))"""
-        failed_checks = _rows(conn, f"""
-            SELECT f.check_name, f.severity, count(*) AS occurrences, count(DISTINCT f.submission_id) AS submissions,
-                   array_agg(DISTINCT coalesce(f.sheet, '')) AS sheets, min(f.message_en) AS example_en,
-                   min(f.message_vi) AS example_vi
-            FROM audit.finding AS f WHERE {scope}
-            GROUP BY 1, 2 ORDER BY (f.severity = 'error') DESC, count(*) DESC, 1""",
-                              {"ids": ids, "mart_ids": mart_ids})
-        findings = _rows(conn, f"""
-            SELECT f.submission_id, f.run_id, coalesce(r.suite, 'reader') AS suite, f.severity, f.check_name,
-                   f.sheet, f.excel_row, f.column_name, f.value, f.message_vi, f.message_en
-            FROM audit.finding AS f LEFT JOIN audit.validation_run AS r USING (run_id)
-            WHERE {scope}
-            ORDER BY f.submission_id NULLS LAST, (f.severity = 'error') DESC, f.sheet, f.excel_row, f.finding_id
-            LIMIT {MAX_FINDINGS}""", {"ids": ids, "mart_ids": mart_ids})
-        per_submission = _rows(conn, """SELECT submission_id, severity, count(*) AS n FROM audit.finding
-                                        WHERE submission_id = ANY(%(ids)s) GROUP BY 1, 2""", {"ids": ids})
+        failed_checks = _plain(history.failed_checks(conn, ids, mart_ids))
+        findings = _plain(history.findings(conn, ids, mart_ids))
+        per_submission = history.finding_counts(conn, ids)
     by_sub: dict[int, list[dict]] = {}
     for r in runs:
         by_sub.setdefault(r["submission_id"], []).append(r)
@@ -96,6 +44,11 @@ def audit_report(url: str, submission_id: int | None = None, month: date | None 
     for s in submissions:
         s["runs"] = by_sub.get(s["submission_id"], [])
         s["findings"] = counts.get(s["submission_id"], {"error": 0, "warning": 0})
+    return _report(submission_id, month, unit, submissions, runs, mart_runs, failed_checks, findings)
+
+
+def _report(submission_id: int | None, month: date | None, unit: str | None, submissions: list[dict],
+            runs: list[dict], mart_runs: list[dict], failed_checks: list[dict], findings: list[dict]) -> dict:
     docs = sorted({r["data_docs_url"] for r in [*runs, *mart_runs] if r.get("data_docs_url")})
     index = load_settings().data_docs_dir / "index.html"
     total = sum(c["occurrences"] for c in failed_checks)

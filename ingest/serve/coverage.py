@@ -1,30 +1,30 @@
 """Submission coverage for a month: which units submitted on time, late, were rejected or are
 missing, which version is in force, the date each unit declared, and what came by a backfill.
 
-Reads `marts.mart_submission_coverage` (built by dbt from audit.submission and ref.admin_unit).
+Reads `marts.mart_submission_coverage` (built by dbt from audit.submission and ref.admin_unit)
+with the query in `coverage.sql` next to this module.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
 
-COLUMNS = ("province_code", "district_code", "submitted", "latest_version", "version_in_force", "status",
-           "received_at", "submitted_on", "is_backfill", "deadline")
+
+@cache
+def _query() -> str:
+    return Path(__file__).with_name("coverage.sql").read_text(encoding="utf-8")
 
 
 def coverage(url: str, month: date) -> list[dict[str, Any]]:
+    """The coverage rows of `month` (see coverage.sql), by province and district."""
     with psycopg.connect(url) as conn:
-        cur = conn.cursor(row_factory=dict_row).execute(
-            f"""SELECT {", ".join(COLUMNS)}
-                FROM marts.mart_submission_coverage WHERE month = %s
-                ORDER BY province_code, district_code""",
-            (month,),
-        )
-        return cur.fetchall()
+        return conn.cursor(row_factory=dict_row).execute(_query(), {"month": month}).fetchall()
 
 
 def _unit(r: dict[str, Any]) -> dict[str, Any]:

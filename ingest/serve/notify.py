@@ -1,24 +1,25 @@
-"""Coverage alerts after a monthly run: through a webhook (NTM_NOTIFY_URL) and / or e-mail
-(NTM_SMTP_TO, sent with Airflow's [smtp] settings). Off by default.
+"""Coverage alerts after a monthly run: through a webhook (NTM_NOTIFY_URL) and, in the DAGs,
+e-mail (NTM_SMTP_TO) sent by Airflow's own SMTP notifier (apache-airflow-providers-smtp, with the
+Airflow connection `smtp_default`). Off by default.
 
-`notify` returns what it did, one line per channel, and raises `NotifyError` when a configured
-channel fails (the Airflow task then retries with backoff). Standard library only, so that the DAG
-processor can import `deadline_missed` (the Deadline Alert callback) cheaply.
+`notify` posts to the webhook and returns what it did; `mail_sender` gives the DAGs a sender that
+e-mails through Airflow. Both raise `NotifyError` when delivery fails. Standard library only at
+import, so that the DAG processor can import `deadline_missed` (the Deadline Alert callback) cheaply.
 """
 
 from __future__ import annotations
 
 import asyncio
+import html
 import json
-import smtplib
 import urllib.error
 import urllib.request
-from email.message import EmailMessage
+from collections.abc import Callable
 from typing import Any
 
 from ingest.config import Settings, load_settings
 
-OFF = "notifications off (set NTM_NOTIFY_URL or NTM_SMTP_TO)"
+OFF = "webhook off (set NTM_NOTIFY_URL)"
 TIMEOUT_S = 20
 
 
@@ -94,41 +95,30 @@ def _post_webhook(url: str, subject: str, body: str, summary: dict[str, Any]) ->
         raise NotifyError(f"webhook {url} failed: {exc}") from exc
 
 
-def _smtp_settings() -> tuple[str, int, str]:
-    """Host, port and sender from Airflow's [smtp] section (defaults: localhost:25)."""
-    try:
-        from airflow.configuration import conf
-    except ImportError:  # pragma: no cover - Airflow is part of the stack
-        return "localhost", 25, "ntm@localhost"
-    return (conf.get("smtp", "smtp_host", fallback="localhost"),
-            conf.getint("smtp", "smtp_port", fallback=25),
-            conf.get("smtp", "smtp_mail_from", fallback="ntm@localhost"))
+def mail_sender(to: str, context: Any = None) -> Callable[[dict[str, Any]], str]:
+    """A sender that e-mails a run summary through Airflow's `SmtpNotifier` (the connection named
+    by Airflow's [email] email_conn_id, `smtp_default` unless set; its extra `from_email` is the
+    sender). `context`: the task's context (None outside a task)."""
+    def send(summary: dict[str, Any]) -> str:
+        from airflow.providers.smtp.notifications.smtp import SmtpNotifier
 
+        subject, body = message(summary)
+        notifier = SmtpNotifier(to=to, subject=subject, html_content=f"<pre>{html.escape(body)}</pre>")
+        try:
+            notifier.notify(context or {})
+        except Exception as exc:  # noqa: BLE001 - whatever the SMTP server or the connection says
+            raise NotifyError(f"e-mail to {to} through Airflow's SMTP notifier failed: {exc}") from exc
+        return f"e-mail to {to} (Airflow SMTP, connection {notifier.smtp_conn_id})"
 
-def _send_mail(to: str, subject: str, body: str) -> str:
-    host, port, sender = _smtp_settings()
-    mail = EmailMessage()
-    mail["Subject"], mail["From"], mail["To"] = subject, sender, to
-    mail.set_content(body)
-    try:
-        with smtplib.SMTP(host, port, timeout=TIMEOUT_S) as smtp:
-            smtp.send_message(mail)
-    except (smtplib.SMTPException, OSError) as exc:
-        raise NotifyError(f"e-mail to {to} via {host}:{port} failed: {exc}") from exc
-    return f"e-mail to {to} via {host}:{port}"
+    return send
 
 
 def notify(summary: dict[str, Any], settings: Settings) -> str:
-    """Send the run summary to every configured channel; returns what was done."""
-    if not settings.notify_url and not settings.smtp_to:
+    """Post the run summary to the webhook when one is configured; returns what was done."""
+    if not settings.notify_url:
         return OFF
     subject, body = message(summary)
-    done = []
-    if settings.notify_url:
-        done.append(_post_webhook(settings.notify_url, subject, body, summary))
-    if settings.smtp_to:
-        done.append(_send_mail(settings.smtp_to, subject, body))
-    return "; ".join(done)
+    return _post_webhook(settings.notify_url, subject, body, summary)
 
 
 async def deadline_missed(context: dict[str, Any] | None = None, **kwargs: Any) -> str:
@@ -143,4 +133,6 @@ async def deadline_missed(context: dict[str, Any] | None = None, **kwargs: Any) 
         "run_id": get("run_id"),
         "deadline": (deadline.get("deadline_time") if isinstance(deadline, dict) else deadline),
     }
-    return await asyncio.to_thread(notify, summary, load_settings())
+    settings = load_settings()
+    senders = [lambda s: notify(s, settings), *([mail_sender(settings.smtp_to)] if settings.smtp_to else [])]
+    return "; ".join([await asyncio.to_thread(send, summary) for send in senders])

@@ -7,7 +7,7 @@ from importlib import resources
 
 import psycopg
 
-MIGRATION_LOCK = 7_461_001  # advisory lock key: one migrator at a time
+from ingest.store import locks
 
 
 def connect(url: str, **kw) -> psycopg.Connection:
@@ -25,34 +25,30 @@ def _migrations() -> list[tuple[str, str]]:
 def migrate(url: str) -> list[str]:
     """Apply the migrations not applied yet, each in its own transaction. Returns their names."""
     applied: list[str] = []
-    with connect(url, autocommit=True) as conn:
-        conn.execute("SELECT pg_advisory_lock(%s)", (MIGRATION_LOCK,))
-        try:
-            conn.execute("CREATE SCHEMA IF NOT EXISTS meta")
-            conn.execute(
-                "CREATE TABLE IF NOT EXISTS meta.schema_migration ("
-                " name text PRIMARY KEY, checksum text NOT NULL,"
-                " applied_at timestamptz NOT NULL DEFAULT now())"
-            )
-            done = dict(conn.execute("SELECT name, checksum FROM meta.schema_migration").fetchall())
-            for name, sql in _migrations():
-                checksum = hashlib.sha256(sql.encode()).hexdigest()
-                if name in done:
-                    if done[name] != checksum:
-                        raise RuntimeError(
-                            f"migration {name} was changed after it was applied; "
-                            "add a new migration file instead of editing an applied one"
-                        )
-                    continue
-                with conn.transaction():
-                    conn.execute(sql)
-                    conn.execute(
-                        "INSERT INTO meta.schema_migration (name, checksum) VALUES (%s, %s)",
-                        (name, checksum),
+    with connect(url, autocommit=True) as conn, locks.held(conn, locks.MIGRATION):
+        conn.execute("CREATE SCHEMA IF NOT EXISTS meta")
+        conn.execute(
+            "CREATE TABLE IF NOT EXISTS meta.schema_migration ("
+            " name text PRIMARY KEY, checksum text NOT NULL,"
+            " applied_at timestamptz NOT NULL DEFAULT now())"
+        )
+        done = dict(conn.execute("SELECT name, checksum FROM meta.schema_migration").fetchall())
+        for name, sql in _migrations():
+            checksum = hashlib.sha256(sql.encode()).hexdigest()
+            if name in done:
+                if done[name] != checksum:
+                    raise RuntimeError(
+                        f"migration {name} was changed after it was applied; "
+                        "add a new migration file instead of editing an applied one"
                     )
-                applied.append(name)
-        finally:
-            conn.execute("SELECT pg_advisory_unlock(%s)", (MIGRATION_LOCK,))
+                continue
+            with conn.transaction():
+                conn.execute(sql)
+                conn.execute(
+                    "INSERT INTO meta.schema_migration (name, checksum) VALUES (%s, %s)",
+                    (name, checksum),
+                )
+            applied.append(name)
     return applied
 
 

@@ -1,6 +1,8 @@
-"""Every statement the ingest side runs against `audit` and `raw`, in one place.
+"""The loader's statements on `raw` and `audit.submission` (and the reader's and validators'
+findings). Bulk rows go in with COPY; the rest are single-row bookkeeping statements.
 
-Bulk rows go in with COPY; the rest are single-row bookkeeping statements on `audit.submission`.
+The rest of the store: `pipeline_runs` (audit.pipeline_run), `audit_history` (the auditors'
+reads), `locks` (every advisory-lock key), `db` (migrations).
 """
 
 from __future__ import annotations
@@ -18,8 +20,6 @@ from psycopg.rows import dict_row
 from ingest.contract import RAW_COLUMNS  # the raw tables and their COPY columns, in load order
 from ingest.findings import Finding
 from ingest.intake.archive import Archived
-
-SUBMISSION_LOCK = 7_461_002  # advisory lock: one loader at a time decides versions
 
 
 def insert_submission(conn: psycopg.Connection, a: Archived, status: str = "received",
@@ -223,36 +223,3 @@ def previous_titles(conn: psycopg.Connection, unit: str | None, period: date | N
         (unit, prev),
     ).fetchall()
     return pd.DataFrame(rows) if rows else None
-
-
-def start_pipeline_run(conn: psycopg.Connection, dag_id: str, month: date | None,
-                       airflow_run_id: str | None) -> int:
-    return conn.execute(
-        "INSERT INTO audit.pipeline_run (dag_id, airflow_run_id, logical_month) VALUES (%s, %s, %s) "
-        "RETURNING run_id",
-        (dag_id, airflow_run_id, month),
-    ).fetchone()[0]
-
-
-def finish_pipeline_run(conn: psycopg.Connection, run_id: int, state: str, detail: dict | None = None) -> None:
-    conn.execute(
-        """UPDATE audit.pipeline_run p SET finished_at = now(), state = %s, detail = %s,
-                  submissions_accepted = (SELECT count(*) FROM audit.submission s
-                                          WHERE s.pipeline_run_id = p.run_id AND s.status IN ('accepted', 'superseded')),
-                  submissions_rejected = (SELECT count(*) FROM audit.submission s
-                                          WHERE s.pipeline_run_id = p.run_id AND s.status IN ('rejected', 'stale'))
-           WHERE run_id = %s""",
-        (state, json.dumps(detail, default=str) if detail else None, run_id),
-    )
-
-
-def late_loaded_months(conn: psycopg.Connection, rebuild_dag_id: str) -> list[str]:
-    rows = conn.execute(
-        """SELECT DISTINCT to_char(s.period, 'YYYY-MM') FROM audit.submission s
-           WHERE s.status = 'accepted' AND s.pipeline_run_id IS NULL AND s.period IS NOT NULL
-             AND s.loaded_at > COALESCE((SELECT max(started_at) FROM audit.pipeline_run
-                                         WHERE dag_id = %s AND state = 'success'), '-infinity')
-           ORDER BY 1""",
-        (rebuild_dag_id,),
-    ).fetchall()
-    return [r[0] for r in rows]

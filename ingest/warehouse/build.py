@@ -3,7 +3,7 @@
 The dbt project lives in `dbt_project/` (its `profiles.yml` reads DBT_HOST, DBT_PORT, DBT_USER,
 DBT_PASSWORD, DBT_DBNAME); `build` sets those from an `NTM_DATABASE_URL`-style URL. dbt keeps
 global state, so invocations are serialised by a process-wide lock; across processes the caller
-serialises builds (ingest.pipeline.transform holds an advisory lock).
+serialises builds (ingest.warehouse.publish holds the warehouse advisory lock).
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """Reconciliation after dbt: what `raw` holds for accepted submissions against what the marts show.
 
-Each check is one SQL file in `expectations/mart_checks/` returning, per key, `month`,
+Each check is one SQL file in `mart_checks/` (next to this module) returning, per key, `month`,
 `unit_code`, `submission_id`, `raw_value` and `mart_value` (a full outer join, so a key missing on
-either side shows up). The rows of every check are validated together by the GX suite
+either side shows up). The files name the marts schema `{marts}`: the pipeline checks the build
+copy (`marts_build`) before publishing it. The rows of every check are validated together by the GX suite
 `mart_reconciliation` (expectations/gx): nothing missing in the marts, nothing in the marts
 without raw behind it, and values equal within 0.001. Each failed row becomes a finding whose
 check name is the SQL file's name.
@@ -50,15 +51,20 @@ def load_checks(folder: str) -> tuple[MartCheck, ...]:
                  for name, (relation, column) in CHECKS.items())
 
 
-def checks_dir(settings: Settings | None = None) -> Path:
-    return (settings or load_settings()).expectations_dir / "mart_checks"
+def checks_dir() -> Path:
+    return Path(__file__).with_name("mart_checks")
 
 
-def reconciliation_frame(conn: psycopg.Connection, checks: tuple[MartCheck, ...], month: date | None) -> pd.DataFrame:
-    """Every check's comparison rows, in the shape the `mart_reconciliation` suite validates."""
+def reconciliation_frame(conn: psycopg.Connection, checks: tuple[MartCheck, ...], month: date | None,
+                         schema: str = "marts") -> pd.DataFrame:
+    """Every check's comparison rows (marts read from `schema`), in the shape the
+    `mart_reconciliation` suite validates."""
+    from psycopg import sql
+
     parts = []
     for check in checks:
-        rows = conn.cursor(row_factory=dict_row).execute(check.sql, {"month": month}).fetchall()
+        query = sql.SQL(check.sql).format(marts=sql.Identifier(schema))  # type: ignore[arg-type]
+        rows = conn.cursor(row_factory=dict_row).execute(query, {"month": month}).fetchall()
         frame = pd.DataFrame(rows, columns=["month", "unit_code", "submission_id", "raw_value", "mart_value"])
         parts.append(frame.assign(check=check.name, relation=check.relation, column_name=check.column))
     out = pd.concat(parts, ignore_index=True)
@@ -74,14 +80,15 @@ def reconciliation_frame(conn: psycopg.Connection, checks: tuple[MartCheck, ...]
 
 
 def check_marts(url: str, month: date | None = None, build_docs: bool = True,
-                settings: Settings | None = None) -> ValidationRun:
+                settings: Settings | None = None, schema: str = "marts") -> ValidationRun:
     """Run the reconciliation suite for one month (or every month) → one ValidationRun (suite
-    `mart_reconciliation`, no submission). Marts that cannot be read are an error finding."""
+    `mart_reconciliation`, no submission). `schema`: the marts to check (`marts_build` before a
+    publish). Marts that cannot be read are an error finding."""
     settings = settings or load_settings()
     started = datetime.now(UTC)
     try:
         with psycopg.connect(url) as conn:
-            frame = reconciliation_frame(conn, load_checks(str(checks_dir(settings))), month)
+            frame = reconciliation_frame(conn, load_checks(str(checks_dir())), month, schema)
     except psycopg.Error as exc:
         reason = str(exc).strip().splitlines()[0][:300]
         finding = Finding("error", "marts_unreadable",

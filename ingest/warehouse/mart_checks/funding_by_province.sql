@@ -12,7 +12,7 @@ with raw_side as (
 ),
 mart_side as (
     select month, unit_code, total_ytd_mvnd as mart_value
-    from marts.mart_funding
+    from {marts}.mart_funding
     where unit_level = 'province' and not has_carried_forward
       and (%(month)s::date is null or month = %(month)s::date)
 )
@@ -24,6 +24,6 @@ select coalesce(r.month, m.month) as month,
 from raw_side as r
 full join mart_side as m on m.month = r.month and m.unit_code = r.unit_code
 where m.unit_code is not null
-   or not exists (select 1 from marts.mart_funding as c
+   or not exists (select 1 from {marts}.mart_funding as c
                   where c.unit_level = 'province' and c.has_carried_forward
                     and c.month = r.month and c.unit_code = r.unit_code)

@@ -11,7 +11,7 @@ with raw_side as (
 ),
 mart_side as (
     select month, submission_id, unit_code, sum(amount_ytd_mvnd) as mart_value
-    from marts.fct_funding
+    from {marts}.fct_funding
     where %(month)s::date is null or month = %(month)s::date
     group by 1, 2, 3
 )

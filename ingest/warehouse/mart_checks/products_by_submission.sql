@@ -14,7 +14,7 @@ with raw_side as (
 ),
 mart_side as (
     select month, submission_id, count(*) as mart_value
-    from marts.fct_ocop_product
+    from {marts}.fct_ocop_product
     where %(month)s::date is null or month = %(month)s::date
     group by 1, 2
 )
