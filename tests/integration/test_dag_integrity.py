@@ -24,8 +24,6 @@ HEAVY = ("pandas", "great_expectations", "dbt", "psycopg", "ingest.pipeline", "i
 def test_dags_import_without_errors(parsed: dict) -> None:
     assert parsed["errors"] == {}
     assert set(parsed["dags"]) == DAG_IDS
-    print(f"\nDAG folder parse time: {parsed['seconds']:.3f} s")
-    assert parsed["seconds"] < 5
 
 
 def test_no_heavy_imports_or_work_at_parse_time(parsed: dict) -> None:
@@ -68,7 +66,6 @@ def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
     assert parsed["errors"] == {}
     tasks = parsed["dags"]["ntm_monthly"]["tasks"]
     models = [t for t in tasks if t.startswith("dbt.")]
-    print(f"\ncosmos: {len(models)} dbt tasks, DAG folder parse time {parsed['seconds']:.3f} s")
     assert any("mart_progress" in t for t in models)
     assert "dbt_build" not in tasks and "marts_built" in tasks
 
