@@ -132,12 +132,3 @@ def test_suite_page_shows_the_expectations_and_a_screenshot_is_not_blank(site, t
     data = shot.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
     assert len(data) > 30_000, "a styled page with tables and a logo compresses to more than 30 kB"
-
-
-@needs_chromium
-def test_the_net_log_would_catch_a_cdn_request(site, tmp_path) -> None:
-    """Control for the check above: a page that does reference a CDN is caught."""
-    docs, _ = site
-    _, _, remote = _probe(docs / "index.html", tmp_path,
-                          extra='<script src="https://cdn.jsdelivr.net/npm/vega@5"></script>')
-    assert "cdn.jsdelivr.net" in remote

@@ -28,14 +28,6 @@ def secrets_in(text: str) -> list[str]:
     return [m.group(0) for p in SECRET_PATTERNS for m in p.finditer(text) if not ALLOWED.search(m.group(0))]
 
 
-def test_the_patterns_catch_what_they_should():
-    assert secrets_in("NTM_DATABASE_URL=postgresql://ntm:hunter22@db:5432/ntm")
-    assert secrets_in('password = "correcthorse"')
-    assert not secrets_in("postgresql://ntm:${NTM_DB_PASSWORD}@db/ntm")
-    assert not secrets_in("postgresql://postgres@localhost:54329/ntm")
-    assert not secrets_in("CREATE ROLE ntm LOGIN PASSWORD :'ntm_pw';")  # a psql variable
-
-
 def test_no_secret_in_tracked_files():
     files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
     found = {}
