@@ -117,10 +117,13 @@ def test_crosswalk(admin: AdminUnits) -> None:
     assert len(successors) > 3000
 
 
-def test_load_is_fast() -> None:
+def test_package_lists_are_read_once_per_process() -> None:
+    first = load_admin_units()
+    assert load_admin_units() is first
     load_admin_units.cache_clear()
-    load_admin_units()
-    assert load_admin_units() is load_admin_units()
+    again = load_admin_units()
+    assert again is not first and again is load_admin_units()
+    assert len(again.all_units()) == len(first.all_units())
 
 
 def test_load_reference_table_twice_gives_the_same_rows(database_url: str) -> None:

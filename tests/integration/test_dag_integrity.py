@@ -66,6 +66,7 @@ def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
     assert parsed["errors"] == {}
     tasks = parsed["dags"]["ntm_monthly"]["tasks"]
     models = [t for t in tasks if t.startswith("dbt.")]
+    print(f"\ncosmos: {len(models)} dbt tasks, DAG folder parse time {parsed['seconds']:.3f} s")
     assert any("mart_progress" in t for t in models)
     assert "dbt_build" not in tasks and "marts_built" in tasks
 
