@@ -1,6 +1,6 @@
 # The two commands: `make demo` (set up, run the pipeline end to end on sample data) and
 # `make test` (the whole test suite). Both work on a fresh clone and are safe to re-run.
-.PHONY: setup demo test test-fast bench bench-airflow bench-warehouse airflow airflow-stop docs lint db-stop clean
+.PHONY: setup demo test test-fast test-unit bench bench-airflow bench-warehouse airflow airflow-stop docs lint db-stop clean
 
 NTM := .venv/bin/ntm
 PYTEST := .venv/bin/pytest
@@ -17,9 +17,14 @@ test: setup
 test-fast: setup
 	$(PYTEST) -q -m "not e2e"
 
+test-unit: setup
+	$(PYTEST) -q tests/unit
+
 bench: setup
+	.venv/bin/python -m benchmarks.parse_times
 	.venv/bin/python -m benchmarks.validation_overhead
 	.venv/bin/python -m benchmarks.ingest_national
+	.venv/bin/python -m benchmarks.warehouse_incremental
 
 bench-airflow: setup
 	.venv/bin/python -m benchmarks.airflow_national

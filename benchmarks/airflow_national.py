@@ -19,8 +19,8 @@ from ingest import pipeline
 from ingest.config import load_settings
 from ingest.store import localdb
 from ingest.store.db import migrate_all
-from tests.airflow_harness import local_airflow
-from tests.conftest import create_database, drop_database
+from tests.fixtures.airflow import local_airflow
+from tests.fixtures.database import create_database, drop_database
 
 
 def main() -> None:

