@@ -16,8 +16,8 @@ from datetime import date
 from pathlib import Path
 
 from ingest.devtools.generate import generate
-from ingest.intake.admin_units import load_admin_units
 from ingest.intake.reader import read_submission
+from ingest.store.reference import load_admin_units
 from tests.fixtures.dags import ROOT, parse_dags
 
 

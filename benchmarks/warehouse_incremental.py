@@ -18,8 +18,8 @@ from datetime import date
 import psycopg
 
 from ingest.config import load_settings
-from ingest.intake.admin_units import load_reference_table
 from ingest.store import localdb
+from ingest.store.reference import load_reference_table
 from ingest.warehouse.build import build
 from tests.fixtures.database import create_database, drop_database
 from tests.fixtures.warehouse import commune_codes, district_codes, months, province_history, synthetic_month
