@@ -127,6 +127,14 @@ def _write_page(site: Path, rel: str, page: str) -> Path:
     return _write_atomic(site / rel, localise_html(page, rel.count("/")))
 
 
+def page_run_name(when: datetime | None = None, suffix: str | None = None) -> str:
+    """A unique run name for a page. It starts with a word so that GX's page title, which tries
+    to read the run name as a date, never takes the hex suffix for a time-zone offset (a bare
+    `20261201T061321-6777a21a` parses with an offset over 24 h and crashes the renderer)."""
+    stamp = (when or datetime.now(UTC)).strftime("%Y%m%dT%H%M%S")
+    return f"run-{stamp}-{suffix or uuid.uuid4().hex[:8]}"
+
+
 def render_validation_page(result: Any, suite: str, settings: Settings | None = None,
                            asset: str | None = None) -> str:
     """Render one validation result (and, once per process, the suite pages and the index) into
@@ -138,8 +146,7 @@ def render_validation_page(result: Any, suite: str, settings: Settings | None = 
     site = settings.data_docs_dir
     _install_site_assets(str(site), str(node_modules(settings)))
     _render_suite_pages(str(site), str(context_root(settings)))
-    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S")
-    run_name = f"{stamp}-{uuid.uuid4().hex[:8]}"
+    run_name = page_run_name()
     rel = f"validations/{suite}/{run_name}.html"
     result.meta["run_id"] = {"run_name": run_name, "run_time": datetime.now(UTC).isoformat()}
     result.meta["batch_kwargs"] = {"data_asset_name": asset or suite}
