@@ -1,7 +1,7 @@
 """All configuration, read from environment variables in one place: the `Settings` class below
 (pydantic-settings). A bad value stops the program with a `ConfigError` naming the variable and
 what it expects. The table is generated from the fields (`python -m ingest.config` prints it);
-tests/test_config.py checks this docstring, README.md and .env.example against them.
+tests/unit/test_config.py checks this docstring, README.md and .env.example against them.
 
 | variable | default | meaning |
 |---|---|---|

@@ -2,7 +2,7 @@
 
 `python -m ingest.contract write-seeds` rewrites dbt_project/seeds/{funding_sources, ocop_groups,
 title_levels, criteria}.csv; `python -m ingest.contract check-seeds` exits 1 when a committed
-seed differs from what the contract gives (tests/test_contract.py runs the same comparison).
+seed differs from what the contract gives (tests/unit/test_contract.py runs the same comparison).
 """
 
 from __future__ import annotations
