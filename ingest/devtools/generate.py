@@ -1,22 +1,7 @@
 """Realistic synthetic district submissions, from the real administrative lists.
 
-Every figure is a closed-form function of (seed, unit, month), so any month can be generated
-alone and months agree with each other:
-
-- criteria: each commune has a month `T` at which it meets the last of the 19 criteria; each
-  criterion is met from its own month on (before `T`), and a few slip for some months (before
-  the title, or after it: a titled commune "at risk"). NTM title a few months after `T`;
-  advanced (NTM nâng cao) and model (NTM kiểu mẫu) only after NTM.
-- funding: per unit and year an annual amount split over the sources (community contributions
-  the largest share) and capital types; the cumulative figure at month k is the annual amount
-  times a share of 12 positive monthly weights, so it never decreases within a year and starts
-  again in January. A `tong` row per unit carries the sum.
-- OCOP: products of the legacy districts, with a dossier month, a rating 3–10 months later,
-  re-ratings every 36 months or expiry (valid_until = decision_date + 36 months). After the
-  2025 reform the same products are reported by the new province, under the successor commune.
-- ho_tro: support for hardship communes in some months.
-
-The content is ingest/devtools/synthetic.py, its cells ingest/devtools/rendering.py, the
+What is generated, and how each figure evolves month to month, is described in
+ingest/devtools/synthetic.py. The content is there, its cells ingest/devtools/rendering.py, the
 workbook writer ingest/devtools/xlsx.py; known-bad variants ingest/devtools/bad_variants.py.
 
 Only xã take part in NTM (domain.md, "Who takes part"): every row names a xã (criteria, funding,
