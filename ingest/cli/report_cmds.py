@@ -43,18 +43,11 @@ def _coverage_table(rows: list[dict[str, Any]], shown: Any) -> Any:
     return table
 
 
-def _latest_month(url: str) -> Any:
-    import psycopg
-
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT max(month) FROM marts.mart_submission_coverage").fetchone()[0]
-
-
 def cmd_status(args: argparse.Namespace) -> int:
-    from ingest.serve.coverage import coverage, coverage_line, summarise
+    from ingest.serve.coverage import coverage, coverage_line, latest_month, summarise
 
     url = database_url(args)
-    shown = month(args.month) if args.month else _latest_month(url)
+    shown = month(args.month) if args.month else latest_month(url)
     if shown is None:
         print("no submissions yet: run `ntm ingest` or `ntm run --month YYYY-MM`")
         return EXIT_OK

@@ -27,6 +27,12 @@ def coverage(url: str, month: date) -> list[dict[str, Any]]:
         return conn.cursor(row_factory=dict_row).execute(_query(), {"month": month}).fetchall()
 
 
+def latest_month(url: str) -> date | None:
+    """The latest month the coverage mart holds; None before any submission."""
+    with psycopg.connect(url) as conn:
+        return conn.execute("SELECT max(month) FROM marts.mart_submission_coverage").fetchone()[0]
+
+
 def _unit(r: dict[str, Any]) -> dict[str, Any]:
     """One unit's row, JSON-able (for XCom and the notification)."""
     return {"unit": r["district_code"], "status": r["status"], "version_in_force": r["version_in_force"],
