@@ -85,16 +85,16 @@ def test_mart_runs_are_recorded_without_a_submission(checked_marts: str) -> None
     assert row == (None, MART, True, MAY)
 
 
-def test_checks_read_the_schema_they_are_given(built: str) -> None:
+def test_checks_read_the_schema_they_are_given(checked_marts: str) -> None:
     """The pipeline reconciles the build copy before publishing: a fault in `marts_build` is found
     there and the published `marts` still reconcile."""
-    with psycopg.connect(built) as conn:
+    with psycopg.connect(checked_marts) as conn:
         conn.execute("SELECT meta.prepare_marts_build()")
         conn.execute("DELETE FROM marts_build.fct_ocop_product WHERE month = '2023-05-01'")
     try:
-        in_build = check_marts(built, MAY, build_docs=False, schema="marts_build")
+        in_build = check_marts(checked_marts, MAY, build_docs=False, schema="marts_build")
         assert not in_build.success
         assert {f.check_name for f in in_build.findings} == {"products_by_submission"}
-        assert check_marts(built, MAY, build_docs=False).success
+        assert check_marts(checked_marts, MAY, build_docs=False).success
     finally:
-        _tamper(built, "DROP SCHEMA marts_build CASCADE")
+        _tamper(checked_marts, "DROP SCHEMA marts_build CASCADE")
