@@ -3,6 +3,10 @@
 A folder of CSVs is archived as a deterministic, uncompressed zip of its files (sorted names,
 fixed timestamps), so the same folder always has the same hash, the reader reads it back as a
 zip, and the zip-bomb ratio check never mistakes a folder for a bomb.
+
+Only regular files are archived (ingest/intake/filecheck.py): a link, a named pipe or a device is
+refused (`Refused`, `unsafe_file`) before it is opened, and the copy stops after the size limit
+(`file_too_large`), so neither /dev/zero nor a file growing while it is copied can fill the disk.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from ingest.intake.filecheck import Refused, check_path, folder_files, open_regular, read_bounded, too_large
 
 CHUNK = 1 << 20
 
@@ -28,7 +34,7 @@ class Archived:
 
 
 def file_format_of(path: Path) -> str:
-    if path.is_dir():
+    if path.is_dir() and not path.is_symlink():
         return "csv_dir"
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -38,27 +44,40 @@ def file_format_of(path: Path) -> str:
     return "unknown"
 
 
-def _zip_folder(folder: Path) -> bytes:
+def _zip_folder(folder: Path, limit: int) -> bytes:
+    """The folder's regular files as a deterministic zip; at most `limit` bytes read in all."""
     buf = io.BytesIO()
+    left = limit
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_STORED) as zf:
-        for f in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")):
+        for f in folder_files(folder):
+            try:
+                data = read_bounded(f, left)
+            except Refused as exc:
+                if exc.findings[0].check_name == "file_too_large":
+                    raise Refused([too_large(folder.name, limit)], "csv_dir", limit - left + exc.size) from exc
+                raise
+            left -= len(data)
             info = zipfile.ZipInfo(f.name, date_time=(1980, 1, 1, 0, 0, 0))
             info.compress_type = zipfile.ZIP_STORED
-            zf.writestr(info, f.read_bytes())
+            zf.writestr(info, data)
     return buf.getvalue()
 
 
-def _store(src: io.BufferedIOBase, archive_dir: Path, suffix: str) -> tuple[str, int, Path]:
-    """Copy a stream into the archive while hashing it; returns (sha256, bytes, path)."""
+def _store(src: io.BufferedIOBase, archive_dir: Path, suffix: str, limit: int | None = None,
+           name: str = "") -> tuple[str, int, Path]:
+    """Copy a stream into the archive while hashing it; returns (sha256, bytes, path). More than
+    `limit` bytes refuse the file (`file_too_large`): the copy stops there and is removed."""
     archive_dir.mkdir(parents=True, exist_ok=True)
     digest = hashlib.sha256()
     size = 0
     fd, tmp_name = tempfile.mkstemp(dir=archive_dir, prefix=".incoming-")
     try:
         with os.fdopen(fd, "wb") as out:
-            while chunk := src.read(CHUNK):
+            while chunk := src.read(CHUNK if limit is None else min(CHUNK, limit + 1 - size)):
                 digest.update(chunk)
                 size += len(chunk)
+                if limit is not None and size > limit:
+                    raise Refused([too_large(name, limit)], size=size)
                 out.write(chunk)
             out.flush()
             os.fsync(out.fileno())
@@ -76,13 +95,16 @@ def _store(src: io.BufferedIOBase, archive_dir: Path, suffix: str) -> tuple[str,
         raise
 
 
-def archive(path: Path, archive_dir: Path) -> Archived:
-    """Archive `path` (a file or a folder of CSVs) and return what was stored."""
+def archive(path: Path, archive_dir: Path, limit: int | None = None) -> Archived:
+    """Archive `path` (a regular file or a real folder of CSVs) and return what was stored; raises
+    `Refused` for a link or special file, or over `limit` bytes (nothing is kept then)."""
+    check_path(path)
+    limit = (1 << 62) if limit is None else limit
     fmt = file_format_of(path)
     if fmt == "csv_dir":
-        sha, size, final = _store(io.BytesIO(_zip_folder(path)), archive_dir, ".zip")
+        sha, size, final = _store(io.BytesIO(_zip_folder(path, limit)), archive_dir, ".zip")
     else:
         suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".zip", ".csv") else ".bin"
-        with path.open("rb") as src:
-            sha, size, final = _store(src, archive_dir, suffix)
+        with os.fdopen(open_regular(path), "rb") as src:
+            sha, size, final = _store(src, archive_dir, suffix, limit, path.name)
     return Archived(path.name, sha, size, fmt, final)

@@ -19,7 +19,9 @@ import python_calamine
 from ingest.config import Settings
 from ingest.contract import IGNORED_SHEETS, SHEET_NAMES
 from ingest.intake import normalise as nz
+from ingest.intake import sniff
 from ingest.intake.collect import Collector
+from ingest.intake.filecheck import kind_of
 
 HEADER_SCAN_ROWS = 15  # the header row is looked for in a sheet's first rows
 MAX_CELL_CHARS = 4000  # no field of the contract needs more; megabyte cells are hostile
@@ -63,6 +65,9 @@ def load(path: Path, settings: Settings, f: Collector) -> tuple[str, list[Grid]]
         f.add("error", "file_too_large", f"Tệp {size:,} byte vượt giới hạn {mb:g} MB",
               f"the file has {size:,} bytes, over the {mb:g} MB limit", value=size)
         return "unknown", []
+    if head.startswith(_OLE_MAGIC) and sniff.ole_format(path):
+        sniff.wrong_format(f, "xls")
+        return "unknown", []
     if head.startswith(_OLE_MAGIC):
         _unreadable(f, "Tệp là bảng tính Excel cũ (.xls) hoặc đặt mật khẩu; hãy lưu lại dạng .xlsx không mật khẩu",
                     "the file is an old Excel .xls or a password-protected workbook; save it as .xlsx without a password")
@@ -75,6 +80,11 @@ def load(path: Path, settings: Settings, f: Collector) -> tuple[str, list[Grid]]
         with zipfile.ZipFile(path) as archive:
             entries = archive.infolist()
             names = {e.filename for e in entries}
+            if not _members_safe(entries, f):
+                return "unknown", []
+            if detected := sniff.zip_format(archive, names):
+                sniff.wrong_format(f, detected)
+                return "unknown", []
             if "xl/workbook.xml" in names:
                 if not _zip_ratio_ok(entries, size, settings, f):
                     return "xlsx", []
@@ -99,6 +109,17 @@ def _zip_ratio_ok(entries: list[zipfile.ZipInfo], size: int, settings: Settings,
     return True
 
 
+def _members_safe(entries: list[zipfile.ZipInfo], f: Collector) -> bool:
+    """No entry of a zip (a workbook or a zip of CSVs) is a link, a device, a pipe or a socket."""
+    ok = True
+    for entry in entries:
+        if kind := sniff.member_kind(entry):
+            f.add("error", "unsafe_file", f"Tệp nén chứa mục '{entry.filename}' là {kind[0]}, không phải tệp thông thường",
+                  f"the archive holds {entry.filename!r}, which is {kind[1]}, not a regular file", value=entry.filename)
+            ok = False
+    return ok
+
+
 def _unsafe_entry(info: zipfile.ZipInfo) -> str | None:
     name = info.filename
     parts = PurePosixPath(name.replace("\\", "/")).parts
@@ -106,8 +127,6 @@ def _unsafe_entry(info: zipfile.ZipInfo) -> str | None:
         return "absolute path"
     if ".." in parts:
         return "path traversal"
-    if stat.S_ISLNK(info.external_attr >> 16):
-        return "symbolic link"
     if "\x00" in name:
         return "NUL in name"
     return None
@@ -157,10 +176,11 @@ def _load_csv_dir(folder: Path, settings: Settings, f: Collector) -> list[Grid]:
         f.add("error", "zip_too_many_entries", f"Thư mục có {len(files)} tệp, vượt giới hạn {settings.max_zip_entries}",
               f"the folder holds {len(files)} files, over the limit of {settings.max_zip_entries}", value=len(files))
         return []
-    links = [p for p in files if p.is_symlink() or not p.is_file()]
-    for p in links:
-        f.add("error", "unsafe_zip_entry", f"Thư mục chứa liên kết hoặc thư mục con '{p.name}'",
-              f"the folder holds a link or subfolder {p.name!r}", value=p.name)
+    links = [(p, kind_of(p.lstat().st_mode) or ("thư mục con", "a subfolder")) for p in files
+             if not stat.S_ISREG(p.lstat().st_mode)]
+    for p, (vi, en) in links:
+        f.add("error", "unsafe_file", f"Thư mục chứa '{p.name}' là {vi}, không phải tệp thông thường",
+              f"the folder holds {p.name!r}, which is {en}, not a regular file", value=p.name)
     if links:
         return []
     total = sum(p.stat().st_size for p in files)

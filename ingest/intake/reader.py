@@ -28,12 +28,13 @@ import pandas as pd
 from ingest.config import Settings, load_settings
 from ingest.contract import FRAME_COLUMNS, REQUIRED_SHEETS, SHEET_NAMES
 from ingest.findings import Finding, has_errors
-from ingest.intake import rules
+from ingest.intake import rules, sniff
 from ingest.intake.admin_check import check_admin, check_duplicates
 from ingest.intake.admin_units import AdminUnits
 from ingest.intake.collect import Collector
-from ingest.intake.formats import Grid, check_cell_sizes, load, sheet_key
-from ingest.intake.headers import COLUMNS, INFO
+from ingest.intake.formats import HEADER_SCAN_ROWS, Grid, check_cell_sizes, load, sheet_key
+from ingest.intake import normalise as nz
+from ingest.intake.headers import COLUMNS, INFO, INFO_KEYS, find_header
 from ingest.intake.tables import Table, empty_frame, frame, marks_frame, read_info, read_table, table_frame
 
 
@@ -84,10 +85,34 @@ def read_submission(path: Path, admin: AdminUnits, settings: Settings | None = N
         file_format, grids = load(Path(path), settings, f)
         if has_errors(f.items):
             return ReadResult({}, f.done(), file_format, {})
+        if file_format in ("csv_dir", "zip"):
+            grids = _comma_separated(grids, f)
         info, frames = _read_grids(grids, admin, settings, f)
     except Exception as exc:  # a bug must not lose the file: it becomes a finding
         f.add("error", "reader_error", f"Lỗi nội bộ khi đọc tệp: {exc!r}", f"internal error while reading: {exc!r}")
     return ReadResult(frames, f.done(), file_format, info)
+
+
+def _comma_separated(grids: list[Grid], f: Collector) -> list[Grid]:
+    """The CSVs whose header is found only when split on `;` or a tab are named (`wrong_format`)
+    and dropped, instead of reading as "no header row"."""
+    kept = []
+    for grid in grids:
+        sheet = sheet_key(grid.name)
+        detected = None
+        if sheet in SHEET_NAMES:
+            detected = sniff.csv_delimiter(grid.rows[:HEADER_SCAN_ROWS], lambda rows, s=sheet: _has_header(rows, s))
+        if detected:
+            sniff.wrong_format(f, detected, sheet)
+        else:
+            kept.append(grid)
+    return kept
+
+
+def _has_header(rows: list[list[Any]], sheet: str) -> bool:
+    if sheet == "thong_tin":
+        return sum(len(row) >= 2 and INFO_KEYS.get(nz.key(row[0])) is not None for row in rows if row) >= 2
+    return sheet in COLUMNS and find_header(Grid(sheet, rows, list(range(1, len(rows) + 1))), sheet) is not None
 
 
 def _read_grids(grids: list[Grid], admin: AdminUnits, settings: Settings,

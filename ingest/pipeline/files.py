@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from pathlib import Path
@@ -29,13 +31,15 @@ def month_of(text: str) -> date:
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     """Files, zips and CSV folders to receive. A folder holding `thong_tin.csv` is one submission;
-    any other folder is searched (not recursively into submissions). Hidden files are skipped."""
+    any other folder is searched (not recursively into submissions). Hidden files are skipped.
+    Links are never followed (`lstat`): a link, a named pipe or a device is listed as it is, and
+    receiving refuses it (`unsafe_file`) without opening it."""
     found: list[Path] = []
     for raw_path in paths:
         p = Path(raw_path)
-        if not p.exists():
+        if not os.path.lexists(p):
             raise FileNotFoundError(f"no such file or folder: {p}")
-        if p.is_dir() and not (p / "thong_tin.csv").exists():
+        if stat.S_ISDIR(os.lstat(p).st_mode) and not os.path.lexists(p / "thong_tin.csv"):
             for child in sorted(p.iterdir()):
                 if not child.name.startswith("."):
                     found.extend(expand_paths([child]))
@@ -49,8 +53,10 @@ def discover(inbox: str, month: date) -> list[str]:
     `ObjectStoragePath` URL (`s3://...`, `file://...`); remote files are copied to a local spool."""
     sub = month.strftime("%Y-%m")
     if "://" not in inbox or inbox.startswith("file://"):
-        folder = Path(inbox.removeprefix("file://")) / sub
-        return [str(p) for p in expand_paths([folder])] if folder.exists() else []
+        folder = Path(inbox.removeprefix("file://")) / sub  # the inbox and month folder are set up by
+        if not folder.is_dir():                                # the operator: followed if links
+            return []
+        return [str(p) for p in expand_paths([folder.resolve() if folder.is_symlink() else folder])]
     from airflow.sdk import ObjectStoragePath  # only for remote inboxes
 
     spool = load_settings().state_dir / "spool" / sub

@@ -20,7 +20,8 @@ import psycopg
 
 from ingest.config import Settings, load_settings
 from ingest.findings import Finding
-from ingest.intake.archive import archive
+from ingest.intake.archive import Archived, archive
+from ingest.intake.filecheck import Refused, marker_sha256
 from ingest.pipeline.files import Progress, ReceivedAt, name_hints
 from ingest.store import locks
 from ingest.store import statements as store
@@ -68,8 +69,13 @@ def receive(paths: list[str], url: str, pipeline_run_id: int | None = None,
     with psycopg.connect(url, autocommit=True) as conn:
         for raw_path in paths:
             path = Path(raw_path)
-            archived = archive(path, settings.archive_dir)
             period_hint, unit_hint = name_hints(path.name)
+            try:
+                archived = archive(path, settings.archive_dir, settings.max_file_bytes)
+            except Refused as refused:
+                ids.append(_record_refused(conn, path.name, refused, pipeline_run_id, period_hint, unit_hint,
+                                           backfill))
+                continue
             earlier = store.earlier_with_hash(conn, archived.sha256)
             if earlier and earlier[1] == "received":
                 ids.append(earlier[0])
@@ -81,6 +87,28 @@ def receive(paths: list[str], url: str, pipeline_run_id: int | None = None,
                 period_hint=period_hint, unit_hint=unit_hint, is_backfill=backfill, received_at=when,
             ))
     return ids
+
+
+def _record_refused(conn: psycopg.Connection, name: str, refused: Refused, pipeline_run_id: int | None,
+                    period_hint: str | None, unit_hint: str | None, backfill: bool) -> int:
+    """A path that was not archived (a link, a special file, over the size limit): recorded as
+    received and rejected at once, with its findings; nothing is kept in the archive (empty
+    archive_path) and the hash stands for the refusal (filecheck.marker_sha256). The same
+    refusal again is a duplicate, like the same bytes again."""
+    sha = marker_sha256(name, refused.findings)
+    earlier = store.earlier_with_hash(conn, sha)
+    stand_in = Archived(name, sha, refused.size, refused.file_format, Path(""))
+    with conn.transaction():
+        sid = store.insert_submission(conn, stand_in, status="duplicate" if earlier else "received",
+                                      duplicate_of=earlier[0] if earlier else None,
+                                      pipeline_run_id=pipeline_run_id, period_hint=period_hint,
+                                      unit_hint=unit_hint, is_backfill=backfill)
+        if earlier:
+            return sid
+        now = datetime.now(UTC)
+        store.record_reader_run(conn, sid, now, now, refused.findings, 0, pipeline_run_id)
+        store.set_status(conn, sid, "rejected", f"refused on receipt: {refused}")
+    return sid
 
 
 # ---------------------------------------------------------------------------------------------
