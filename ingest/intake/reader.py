@@ -28,12 +28,12 @@ import pandas as pd
 from ingest.config import Settings, load_settings
 from ingest.contract import FRAME_COLUMNS, REQUIRED_SHEETS, SHEET_NAMES
 from ingest.findings import Finding, has_errors
+from ingest.intake import normalise as nz
 from ingest.intake import rules, sniff
 from ingest.intake.admin_check import check_admin, check_duplicates
 from ingest.intake.admin_units import AdminUnits
 from ingest.intake.collect import Collector
 from ingest.intake.formats import HEADER_SCAN_ROWS, Grid, check_cell_sizes, load, sheet_key
-from ingest.intake import normalise as nz
 from ingest.intake.headers import COLUMNS, INFO, INFO_KEYS, find_header
 from ingest.intake.tables import Table, empty_frame, frame, marks_frame, read_info, read_table, table_frame
 
