@@ -33,6 +33,7 @@ pytest_plugins = [
     "tests.fixtures.figures",
     "tests.fixtures.hostile",
     "tests.fixtures.mart_checks",
+    "tests.fixtures.not_files",
     "tests.fixtures.ocop",
     "tests.fixtures.pipeline",
     "tests.fixtures.roles",

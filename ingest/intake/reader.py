@@ -87,6 +87,8 @@ def read_submission(path: Path, admin: AdminUnits, settings: Settings | None = N
             return ReadResult({}, f.done(), file_format, {})
         if file_format in ("csv_dir", "zip"):
             grids = _comma_separated(grids, f)
+            if has_errors(f.items):  # named the format: "sheet missing" would only confuse
+                return ReadResult({}, f.done(), file_format, {})
         info, frames = _read_grids(grids, admin, settings, f)
     except Exception as exc:  # a bug must not lose the file: it becomes a finding
         f.add("error", "reader_error", f"Lỗi nội bộ khi đọc tệp: {exc!r}", f"internal error while reading: {exc!r}")
