@@ -449,7 +449,7 @@ def test_zip_traversal_and_absolute_entries(tmp_path: Path, admin, entry: str) -
 
 def test_zip_symlink_entry(tmp_path: Path, admin) -> None:
     result = read_submission(_zip_with(tmp_path, "s.zip", _csv_entries(), symlink="ocop.csv"), admin)
-    assert checks(result) == {"unsafe_zip_entry"} and "symbolic link" in result.findings[0].message_en
+    assert checks(result) == {"unsafe_file"} and "symbolic link" in result.findings[0].message_en
 
 
 def test_zip_bomb_ratio_and_entry_count(tmp_path: Path, admin) -> None:
@@ -490,7 +490,7 @@ def test_csv_folder_failures(tmp_path: Path, admin) -> None:
     assert {(f.check_name, f.sheet) for f in errors(result)} == {("file_unreadable", "ho_tro")}
     os.unlink(folder / "ho_tro.csv")
     os.symlink("/etc/hostname", folder / "ocop.csv")
-    assert checks(read_submission(folder, admin)) == {"unsafe_zip_entry"}
+    assert checks(read_submission(folder, admin)) == {"unsafe_file"}
     assert checks(read_submission(tmp_path / "does-not-exist.xlsx", admin)) == {"file_unreadable"}
 
 
