@@ -69,9 +69,17 @@ def too_large(name: str, limit: int, size: int | None = None) -> Finding:
                    f"stopped there.", value=size if size is not None else limit + 1)
 
 
+def unreadable(name: str, exc: OSError) -> Finding:
+    return Finding("error", "file_unreadable", f"Không đọc được '{name}': {exc.strerror or exc}",
+                   f"cannot read {name!r}: {exc.strerror or exc}", value=name)
+
+
 def lstat_kind(path: Path) -> tuple[str, str] | None:
     """What `path` itself is (a link is never followed): None for a regular file or a folder."""
-    return kind_of(os.lstat(path).st_mode)
+    try:
+        return kind_of(os.lstat(path).st_mode)
+    except OSError as exc:  # gone since it was listed, or not allowed: this file only is refused
+        raise Refused([unreadable(path.name, exc)]) from exc
 
 
 def check_path(path: Path) -> None:
@@ -88,10 +96,9 @@ def folder_files(folder: Path) -> list[Path]:
     for child in sorted(folder.iterdir()):
         if child.name.startswith("."):
             continue
-        mode = os.lstat(child).st_mode
-        if stat.S_ISDIR(mode):
+        kind = lstat_kind(child)
+        if kind is None and child.is_dir():
             continue
-        kind = kind_of(mode)
         if kind is None:
             files.append(child)
         else:
@@ -106,11 +113,9 @@ def open_regular(path: Path) -> int:
     check_path(path)
     try:
         fd = os.open(path, _OPEN_FLAGS)
-    except OSError as exc:  # ELOOP: replaced by a link after the lstat
+    except OSError as exc:  # ELOOP: replaced by a link after the lstat; or not allowed
         kind = lstat_kind(path) if os.path.lexists(path) else None
-        if kind is not None:
-            raise Refused([unsafe_file(path.name, kind)]) from exc
-        raise
+        raise Refused([unsafe_file(path.name, kind) if kind else unreadable(path.name, exc)]) from exc
     kind = kind_of(os.fstat(fd).st_mode)
     if kind is not None or stat.S_ISDIR(os.fstat(fd).st_mode):
         os.close(fd)

@@ -89,3 +89,9 @@ def test_a_password_protected_workbook_is_not_called_xls(tmp_path, admin):
 def test_a_good_comma_csv_folder_is_not_misnamed(csv_subs, admin):
     result = read_submission(csv_subs[0], admin, Settings())
     assert not result.rejected, result.findings
+
+
+def test_a_file_gone_since_it_was_listed_is_refused_alone(tmp_path):
+    with pytest.raises(Refused) as refused:
+        archive(tmp_path / "gone.xlsx", tmp_path / "archive", LIMIT)
+    assert [f.check_name for f in refused.value.findings] == ["file_unreadable"]
