@@ -72,3 +72,21 @@ def test_monthly_run_with_links_pipes_and_wrong_formats_in_the_inbox(url, csv_su
     names = {name: path.name for name, (path, _, _) in cases.items()}
     outs = {o.file_name: o.as_dict() for o in outcomes(url, list(ids.values()))}
     _check(url, cases, {name: outs[names[name]] for name in cases}, tmp_path / "state")
+
+
+def test_a_refusal_received_again_is_a_duplicate_and_never_opened(url, tmp_path):
+    import os
+
+    from ingest import pipeline
+
+    os.mkfifo(tmp_path / "pipe.xlsx")
+    (tmp_path / "passwd.xlsx").symlink_to("/etc/passwd")
+    paths = [str(tmp_path / "pipe.xlsx"), str(tmp_path / "passwd.xlsx")]
+    first = pipeline.receive(paths, url)
+    again = pipeline.receive(paths, url)
+    with psycopg.connect(url) as conn:
+        status = dict(conn.execute("SELECT submission_id, status FROM audit.submission").fetchall())
+        duplicate_of = [conn.execute("SELECT duplicate_of FROM audit.submission WHERE submission_id = %s",
+                                     (sid,)).fetchone()[0] for sid in again]
+    assert [status[s] for s in first] == ["rejected", "rejected"]
+    assert [status[s] for s in again] == ["duplicate", "duplicate"] and duplicate_of == first
