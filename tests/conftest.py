@@ -38,6 +38,7 @@ pytest_plugins = [
     "tests.fixtures.roles",
     "tests.fixtures.template",
     "tests.fixtures.validation",
+    "tests.fixtures.values",
     "tests.fixtures.warehouse_scenario",
 ]
 
