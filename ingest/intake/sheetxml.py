@@ -87,8 +87,16 @@ def _scan_cells(archive: zipfile.ZipFile, part: str, sheet: str, f: Collector) -
             value = cell.find(f"{_MAIN}v")
             if cell.get("t") == "e":
                 _error_cell(f, sheet, cell.get("r", ""), (value.text if value is not None else None) or "#N/A")
-            elif formula is not None and (value is None or not (value.text or "").strip()) and cell.get("t") != "inlineStr":
+            elif formula is not None and _no_value(cell.get("t"), value):
                 _formula_cell(f, sheet, cell.get("r", ""), formula.text or "")
+
+
+def _no_value(kind: str | None, value: ET.Element | None) -> bool:
+    """No stored value: no `<v>`, or an empty one on a cell that is not a (possibly empty) string
+    (Excel stores a formula's empty-text result as `t="str"` with `<v></v>`)."""
+    if value is None:
+        return True
+    return not (value.text or "").strip() and kind not in ("str", "s", "inlineStr")
 
 
 def _where(ref: str) -> tuple[str | None, int | None]:

@@ -97,3 +97,18 @@ def test_legacy_names_get_a_hint_and_plain_wrong_names_do_not(value_cases, admin
         assert "TCVN3" in warning.message_en and "TCVN3" in warning.message_vi and "'Xã " in warning.message_en
     assert names.looks_legacy(TCVN3_NAME) and names.looks_legacy(VNI_NAME)
     assert not any(names.looks_legacy(n) for n in ("Xã Hoài Thượng", "Xa Hoai Thuong", "Thị trấn Chờ", "Tân An"))
+
+
+@pytest.mark.parametrize(("cell", "expected"), [
+    ('<c r="C2" t="str"><f>IF(V2&gt;=19,"Đ","")</f><v></v></c>', set()),        # cached empty text: a value
+    ('<c r="C2" t="str"><f>IF(V2&gt;=19,"Đ","CĐ")</f><v>Đ</v></c>', set()),     # cached text
+    ('<c r="C2"><f t="shared" ref="C2:C3" si="0">IF(V2&gt;=19,"Đ","CĐ")</f></c>', {"formula_without_value"}),
+    ('<c r="C2" t="e"><f>VLOOKUP(A2,X!A:B,2,0)</f><v>#N/A</v></c>', {"excel_error_value"}),
+    ('<c r="C2" t="e"><v>#NAME?</v></c>', {"excel_error_value"}),
+])
+def test_cells_as_excel_writes_them(value_workbooks, admin, tmp_path, cell, expected):
+    from tests.fixtures.values import with_cell_xml
+
+    path = with_cell_xml(value_workbooks["264"], tmp_path / "x.xlsx", "xl/worksheets/sheet2.xml", "C2", cell)
+    found = {f.check_name for f in read_submission(path, admin).findings}
+    assert found & {"formula_without_value", "excel_error_value"} == expected
