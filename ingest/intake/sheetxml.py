@@ -22,8 +22,14 @@ _MAIN = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _PKG_REL = "{http://schemas.openxmlformats.org/package/2006/relationships}Relationship"
 _CELL_REF = re.compile(r"([A-Z]{1,3})(\d+)")
-_MARKERS = (b't="e"', b"t='e'", b"<f", b":f")  # an error cell or a formula (any namespace prefix)
+# An error cell, or a formula whose cell ends without a stored value (`<v/>`, `<v></v>` or none),
+# any namespace prefix: only sheets where these bytes occur are parsed (formulas with cached
+# values, the common case in real files, cost one byte scan).
+_P = rb"(?:\w+:)?"
+_MARKER = re.compile(rb"t=[\"']e[\"']|(?:</" + _P + rb"f>|<" + _P + rb"f\b[^>]*/>)\s*(?:<" + _P + rb"v\s*/>|<" + _P
+                     + rb"v>\s*</" + _P + rb"v>)?\s*</" + _P + rb"c>")
 _CHUNK = 1 << 20
+_OVERLAP = 512
 
 
 def check_workbook(path: Path, f: Collector) -> None:
@@ -70,9 +76,9 @@ def _has_markers(archive: zipfile.ZipFile, part: str) -> bool:
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
             data = tail + chunk
-            if any(m in data for m in _MARKERS):
+            if _MARKER.search(data):
                 return True
-            tail = data[-8:]
+            tail = data[-_OVERLAP:]
     return False
 
 
