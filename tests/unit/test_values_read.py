@@ -112,3 +112,32 @@ def test_cells_as_excel_writes_them(value_workbooks, admin, tmp_path, cell, expe
     path = with_cell_xml(value_workbooks["264"], tmp_path / "x.xlsx", "xl/worksheets/sheet2.xml", "C2", cell)
     found = {f.check_name for f in read_submission(path, admin).findings}
     assert found & {"formula_without_value", "excel_error_value"} == expected
+
+
+def test_plain_wrong_name_warns_without_the_encoding_hint(value_workbooks, admin, tmp_path):
+    from tests.fixtures.values import edit_workbook
+
+    def change(wb):
+        wb["tieu_chi_xa"]["B2"].value = "Xã Không Có Thật"
+        wb["tieu_chi_xa"]["B3"].value = "xa  " + wb["tieu_chi_xa"]["B3"].value[3:].upper()  # same name: silent
+
+    result = read_submission(edit_workbook(value_workbooks["264"], tmp_path / "n.xlsx", change), admin)
+    [warning] = [f for f in result.findings if f.check_name == "name_mismatch"]
+    assert warning.excel_row == 2 and "TCVN3" not in warning.message_en and not result.rejected
+
+
+@pytest.mark.parametrize(("state", "ref", "error"), [("hidden", "B5", "#REF!"), ("veryHidden", "B3", "#NAME?")])
+def test_hidden_thong_tin_and_its_error_cells(value_workbooks, admin, tmp_path, state, ref, error):
+    from tests.fixtures.values import edit_workbook
+
+    def change(wb):
+        wb["thong_tin"].sheet_state = state
+        wb["thong_tin"][ref].value = error
+        wb["thong_tin"][ref].data_type = "e"
+
+    result = read_submission(edit_workbook(value_workbooks["264"], tmp_path / "t.xlsx", change), admin)
+    hidden = [f for f in result.findings if f.check_name == "hidden_sheet"]
+    assert [(f.sheet, f.severity) for f in hidden] == [("thong_tin", "warning")]
+    [cell] = [f for f in result.findings if f.check_name == "excel_error_value"]
+    assert (cell.sheet, cell.excel_row, cell.column_name, cell.value) == ("thong_tin", int(ref[1:]), "B", error)
+    assert result.rejected
