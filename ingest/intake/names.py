@@ -53,8 +53,11 @@ def check_names(info: dict[str, Any], frames: dict[str, pd.DataFrame], admin: Ad
                                strict=True):
         if code is None or code is pd.NA or not isinstance(name, str) or not name:
             continue
+        bare = _bare(name)
+        if bare.replace(" ", "").isdigit():  # the code written again as a name ("Xã 15493"): nothing to compare
+            continue
         unit = admin.unit(code, on)
-        if unit is None or _bare(name) == _bare(unit.name):
+        if unit is None or bare == _bare(unit.name):
             continue
         _mismatch(f, row, code, name, unit.name)
 
