@@ -39,6 +39,7 @@ pytest_plugins = [
     "tests.fixtures.roles",
     "tests.fixtures.template",
     "tests.fixtures.validation",
+    "tests.fixtures.values",
     "tests.fixtures.warehouse_scenario",
 ]
 

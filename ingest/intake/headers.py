@@ -11,6 +11,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingest.contract import CRITERIA, CRITERIA_NAMES, CRITERIA_SETS, SHEETS, THONG_TIN
+from ingest.intake import assumed
 from ingest.intake import normalise as nz
 from ingest.intake.formats import HEADER_SCAN_ROWS, Grid
 
@@ -47,7 +48,7 @@ COLUMNS: dict[str, dict[str, Col]] = {
     "tieu_chi_xa": {
         "commune_code": Col(_COMMUNE, "bad_code", required=True),
         "commune_name": Col(nz.clean_text, "bad_value"),
-        **{tc: Col(nz.mark, "bad_mark", required=True) for tc in CRITERIA},
+        **{tc: Col(assumed.mark, "bad_mark", required=True) for tc in CRITERIA},
         "criteria_met": Col(nz.integer, "bad_number", output="criteria_met_reported"),
         "ntm_title": Col(nz.title, "bad_value"),
         "title_decision": Col(nz.clean_text, "bad_value"),
@@ -56,7 +57,7 @@ COLUMNS: dict[str, dict[str, Col]] = {
     },
     "tieu_chi_huyen": {
         "criterion": Col(nz.integer, "bad_number", required=True, value_required=True, output="criterion_no"),
-        "met": Col(nz.mark, "bad_mark", required=True, output="is_met"),
+        "met": Col(assumed.mark, "bad_mark", required=True, output="is_met"),
         "district_title": Col(_optional_title, "bad_value"),
         "title_decision": Col(nz.clean_text, "bad_value"),
         "title_date": Col(nz.date_value, "bad_date"),

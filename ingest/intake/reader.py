@@ -35,6 +35,8 @@ from ingest.intake.admin_units import AdminUnits
 from ingest.intake.collect import Collector
 from ingest.intake.formats import HEADER_SCAN_ROWS, Grid, check_cell_sizes, load, sheet_key
 from ingest.intake.headers import COLUMNS, INFO, INFO_KEYS, find_header
+from ingest.intake.names import check_names
+from ingest.intake.sheetxml import check_workbook
 from ingest.intake.tables import Table, empty_frame, frame, marks_frame, read_info, read_table, table_frame
 
 
@@ -89,6 +91,8 @@ def read_submission(path: Path, admin: AdminUnits, settings: Settings | None = N
             grids = _comma_separated(grids, f)
             if has_errors(f.items):  # named the format: "sheet missing" would only confuse
                 return ReadResult({}, f.done(), file_format, {})
+        if file_format == "xlsx":
+            check_workbook(Path(path), f)  # hidden sheets, error cells, formulas without a value
         info, frames = _read_grids(grids, admin, settings, f)
     except Exception as exc:  # a bug must not lose the file: it becomes a finding
         f.add("error", "reader_error", f"Lỗi nội bộ khi đọc tệp: {exc!r}", f"internal error while reading: {exc!r}")
@@ -151,6 +155,7 @@ def _read_grids(grids: list[Grid], admin: AdminUnits, settings: Settings,
         f.add("error", "empty_sheet", "Trang tieu_chi_xa không có dòng dữ liệu nào", "sheet tieu_chi_xa has no data rows",
               "tieu_chi_xa")
     check_admin(info, frames, admin, "tieu_chi_huyen" in by_sheet, f)
+    check_names(info, frames, admin, f)
     check_duplicates(frames, f)
     if "tieu_chi_xa" in tables:
         frames["tieu_chi_xa_mark"] = marks_frame(frames["tieu_chi_xa"], tables["tieu_chi_xa"])

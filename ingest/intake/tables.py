@@ -14,8 +14,8 @@ import pandas as pd
 
 from ingest.config import Settings
 from ingest.contract import CRITERIA, FRAME_COLUMNS, THONG_TIN
+from ingest.intake import assumed, rules
 from ingest.intake import normalise as nz
-from ingest.intake import rules
 from ingest.intake.collect import Collector
 from ingest.intake.formats import HEADER_SCAN_ROWS, Grid, too_many_rows
 from ingest.intake.headers import (
@@ -105,6 +105,7 @@ def _normalise_column(sheet: str, k: str, col: Col, values: list[Any], rows: lis
     """Normalise each distinct value once; every failure is a finding naming sheet, row, column."""
     cache: dict[tuple[type, Any], Any] = {}
     out: list[Any] = []
+    normalise = assumed.column_normaliser(sheet, k, col.normalise, values, rows, f)
     for value, row in zip(values, rows, strict=True):
         if isinstance(value, str):
             value = value if value.strip() else None
@@ -113,13 +114,17 @@ def _normalise_column(sheet: str, k: str, col: Col, values: list[Any], rows: lis
             result = cache[cache_key]
         except KeyError:
             try:
-                result = col.normalise(value)
-            except nz.NormaliseError as exc:
+                result = normalise(value)
+            except (nz.NormaliseError, assumed.Assumed) as exc:
                 result = exc
             except TypeError:  # unhashable or unexpected cell type
                 result = nz.NormaliseError(f"Giá trị không đọc được: {value!r}", f"unreadable value: {value!r}")
             cache[cache_key] = result
-        if isinstance(result, nz.NormaliseError):
+        if isinstance(result, assumed.Assumed):
+            f.add("warning", result.check, f"Trang {sheet}, dòng {row}, cột {k}: {result.message_vi}",
+                  f"sheet {sheet}, row {row}, column {k}: {result.message_en}", sheet, row, k, value)
+            result = result.value
+        elif isinstance(result, nz.NormaliseError):
             f.add("error", col.check, f"Trang {sheet}, dòng {row}, cột {k}: {result.message_vi}",
                   f"sheet {sheet}, row {row}, column {k}: {result.message_en}", sheet, row, k, value)
             result = None
