@@ -5,8 +5,9 @@
   kept as the submission's version, so that it never blocks the correction that follows (the
   loader counts the versions already received; a version 2147483647 would leave none).
 - A period is not before the programme's start (January 2010, domain.md "The programme"):
-  `period_before_programme`. A period later than the month the file was received is the GX rule
-  `future_period` (ingest/quality/suites.py).
+  `period_before_programme`. A period after the current month is `future_period` here, before
+  the administrative checks (a unit list for a future day would only give `unknown_unit`); the GX
+  rule of the same name (ingest/quality/suites.py) compares with the month the file was received.
 - A criteria set named for a period before that set existed is an error
   (`criteria_set_not_in_force`): the 2021-2025 set from March 2022 (Decision 318/QĐ-TTg), the
   2016-2020 set from January 2016. Naming an outdated set is the reader's warning
@@ -43,6 +44,12 @@ def check_keys(info: dict[str, Any], where: dict[str, int], f: Collector) -> Non
               "hãy kiểm tra lại ô Kỳ báo cáo",
               f"the period {period:%Y-%m} is before the NTM programme began ({PROGRAMME_START:%Y-%m}); "
               "check the period cell", "thong_tin", where.get("period"), "period", f"{period:%Y-%m}")
+    this_month = date.today().replace(day=1)
+    if period > this_month:
+        f.add("error", "future_period",
+              f"Kỳ báo cáo {period:%m/%Y} ở tương lai (tháng hiện tại là {this_month:%m/%Y})",
+              f"the period {period:%Y-%m} is in the future (the current month is {this_month:%Y-%m})",
+              "thong_tin", where.get("period"), "period", f"{period:%Y-%m}")
     named = info.get("criteria_set")
     since = CRITERIA_SET_FROM.get(named)  # None when no set is named (the reader fills it)
     if since and PROGRAMME_START <= period < since:
