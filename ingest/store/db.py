@@ -88,17 +88,19 @@ def _needs_owner(conn: psycopg.Connection, what: str) -> str:
             "then run this command again")
 
 
-def ensure_ready(url: str) -> list[str]:
+def ensure_ready(url: str, *, always: bool = False) -> list[str]:
     """What every command does first: apply pending migrations (only when some are pending, so a
     role without DDL rights, such as ntm_loader, passes when the schema is current) and refresh
-    the reference lists when outdated. Raises MigrationPrivilegeError, naming the role needed,
-    when the connected role may not do what is pending."""
+    the reference lists when outdated. `always` (`ntm db migrate`): run the migrations even when
+    none is pending (they also check that no applied one was changed). Raises
+    MigrationPrivilegeError, naming the role needed, when the role may not do what is needed."""
     pending = pending_migrations(url)
     try:
-        return migrate_all(url) if pending else _reference_only(url)
+        return migrate_all(url) if pending or always else _reference_only(url)
     except psycopg.errors.InsufficientPrivilege as exc:
         with connect(url, autocommit=True) as conn:
             what = (f"may not apply {len(pending)} pending migration(s) ({', '.join(pending)})" if pending
+                    else "may not run the migrations" if always
                     else "may not reload the outdated reference lists (ref.admin_unit)")
             raise MigrationPrivilegeError(_needs_owner(conn, what)) from exc
 

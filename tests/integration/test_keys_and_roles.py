@@ -128,6 +128,23 @@ def test_a_pending_migration_as_the_loader_names_the_role_needed(url, loader_url
     assert len(err.strip().splitlines()) == 1, err
     assert "0013_loader_reads_migrations.sql" in err and owner in err and "ntm db migrate" in err
     assert "Traceback" not in err
+    code = main(["db", "migrate", "--database-url", loader_url])      # the same, asked for directly
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1 and owner in err, err
+
+
+def test_a_schema_the_loader_cannot_read_names_the_role_needed(url, loader_url, good_dirs, capsys):
+    """A database migrated before 0013: the loader may not read meta.schema_migration."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        owner = conn.execute("SELECT current_user").fetchone()[0]
+        conn.execute("REVOKE USAGE ON SCHEMA meta FROM ntm_loader")
+    capsys.readouterr()
+    code = main(["ingest", "--database-url", loader_url, "--no-docs", str(good_dirs[0])])
+    err = capsys.readouterr().err
+    assert code == 2 and len(err.strip().splitlines()) == 1, err
+    assert "meta.schema_migration" in err and owner in err and "Traceback" not in err
+    code = main(["ingest", "--database-url", url, "--no-docs", str(good_dirs[0])])  # the owner: fine
+    assert code == 0
 
 
 @pytest.mark.parametrize("argv", [
