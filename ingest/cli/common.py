@@ -84,12 +84,15 @@ def ready_url(args: argparse.Namespace) -> str:
 
 
 def connection_error(exc: BaseException) -> str | None:
-    """One line for a database that cannot be reached (psycopg's OperationalError, which also
-    covers a server gone away mid-command); None for any other exception. psycopg is imported only
+    """One line for a database that cannot be reached (psycopg's OperationalError without a
+    SQLSTATE, class 08, or a server shutting down, also mid-command); None for any other exception. psycopg is imported only
     when something failed and it is loaded already."""
     psycopg = sys.modules.get("psycopg")
     if psycopg is None or not isinstance(exc, psycopg.OperationalError):
         return None
+    state = getattr(exc, "sqlstate", None)  # None: the client could not connect or lost the server
+    if state is not None and not state.startswith("08") and state not in ("57P01", "57P02", "57P03"):
+        return None  # a timeout, a lock not available ...: not a connection problem
     text = " ".join(str(exc).split())
     return f"cannot reach the database: {text}"
 
