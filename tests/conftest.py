@@ -32,6 +32,7 @@ pytest_plugins = [
     "tests.fixtures.faults",
     "tests.fixtures.figures",
     "tests.fixtures.hostile",
+    "tests.fixtures.keys",
     "tests.fixtures.mart_checks",
     "tests.fixtures.not_files",
     "tests.fixtures.ocop",

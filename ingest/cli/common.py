@@ -70,12 +70,31 @@ def database_url(args: argparse.Namespace) -> str:
 
 
 def ready_url(args: argparse.Namespace) -> str:
-    """The database URL, with the schemas migrated (idempotent: a no-op when up to date)."""
-    from ingest.store.db import migrate_all
+    """The database URL, with pending migrations applied (only when some are pending: a role
+    without DDL rights such as ntm_loader passes when the schema is current; when it cannot apply
+    what is pending, a usage error names the role needed)."""
+    from ingest.store.db import MigrationPrivilegeError, ensure_ready
 
     url = database_url(args)
-    migrate_all(url)
+    try:
+        ensure_ready(url)
+    except MigrationPrivilegeError as exc:
+        raise UsageError(str(exc)) from exc
     return url
+
+
+def connection_error(exc: BaseException) -> str | None:
+    """One line for a database that cannot be reached (psycopg's OperationalError without a
+    SQLSTATE, class 08, or a server shutting down, also mid-command); None for any other exception. psycopg is imported only
+    when something failed and it is loaded already."""
+    psycopg = sys.modules.get("psycopg")
+    if psycopg is None or not isinstance(exc, psycopg.OperationalError):
+        return None
+    state = getattr(exc, "sqlstate", None)  # None: the client could not connect or lost the server
+    if state is not None and not state.startswith("08") and state not in ("57P01", "57P02", "57P03"):
+        return None  # a timeout, a lock not available ...: not a connection problem
+    text = " ".join(str(exc).split())
+    return f"cannot reach the database: {text}"
 
 
 def progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None]]:

@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from ingest.cli import dev_cmds, ingest_cmds, reference_cmds, report_cmds
-from ingest.cli.common import EXIT_USAGE, UsageError
+from ingest.cli.common import EXIT_USAGE, UsageError, connection_error
 
 # In the order `ntm --help` lists them.
 COMMANDS = (dev_cmds.add_db, dev_cmds.add_template, dev_cmds.add_generate, ingest_cmds.add_ingest,
@@ -55,6 +55,12 @@ def main(argv: list[str] | None = None) -> int:
         if not _configuration_error(exc):
             raise
         print(f"ntm: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:
+        line = connection_error(exc)  # an unreachable database: one line, exit 2 (cli.md)
+        if line is None:
+            raise
+        print(f"ntm: error: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -35,6 +35,7 @@ from ingest.intake.admin_units import AdminUnits
 from ingest.intake.collect import Collector
 from ingest.intake.formats import HEADER_SCAN_ROWS, Grid, check_cell_sizes, load, sheet_key
 from ingest.intake.headers import COLUMNS, INFO, INFO_KEYS, find_header
+from ingest.intake.keys import check_keys
 from ingest.intake.names import check_names
 from ingest.intake.sheetxml import check_workbook
 from ingest.intake.tables import Table, empty_frame, frame, marks_frame, read_info, read_table, table_frame
@@ -141,6 +142,7 @@ def _read_grids(grids: list[Grid], admin: AdminUnits, settings: Settings,
     frames = {name: empty_frame(name) for name in FRAME_COLUMNS}
     if "thong_tin" in by_sheet:
         info, where, extra = read_info(by_sheet["thong_tin"], f)
+        check_keys(info, where, f)
         _criteria_set(info, where, f)
         if all(k in info for k, col in INFO.items() if col.required):
             frames["thong_tin"] = frame("thong_tin", {**{k: [v] for k, v in info.items()}, "extra": [extra]}, 1)

@@ -28,6 +28,11 @@ from ingest.store import statements as store
 
 Frames = dict[str, Any]
 
+# A version may exceed the highest already received for its unit and period by at most this much
+# (a few corrections may be in flight at once; 2147483647 would leave no correction possible).
+# Versions are also bounded to 1..999 by the reader (ingest/intake/keys.py).
+MAX_VERSION_GAP = 5
+
 
 @dataclass
 class Outcome:
@@ -214,7 +219,8 @@ def load(submission_ids: list[int], url: str, settings: Settings | None = None) 
 
     Decides versions under an advisory lock: a higher version supersedes the accepted one; a
     version not higher than one already received is `stale`. A failure rolls the transaction
-    back: `raw` and the statuses stay exactly as they were."""
+    back: `raw` and the statuses stay exactly as they were. A version more than MAX_VERSION_GAP
+    above the highest received (0 when none) is rejected (`version_gap`) and not counted."""
     settings = settings or load_settings()
     outcomes: list[Outcome] = []
     with psycopg.connect(url) as conn, locks.held(conn, locks.SUBMISSION):
@@ -242,20 +248,45 @@ def _load_one(conn: psycopg.Connection, sub: dict[str, Any], read: Callable[[dic
         earlier = store.versions_for_key(conn, unit, period, sid)
         highest = max((v for _, v, _ in earlier), default=0)
         if earlier and version <= highest:
-            msg_en = (f"Version {version} of {unit} {period:%Y-%m} is not newer than version {highest} "
-                      f"already received: send version {highest + 1}.")
-            msg_vi = (f"Lần gửi {version} của đơn vị {unit} kỳ {period:%m/%Y} không mới hơn lần {highest} "
-                      f"đã nhận: hãy gửi lần {highest + 1}.")
-            store.insert_findings(conn, None, sid, [Finding("error", "stale_version", msg_vi, msg_en,
-                                                            sheet="thong_tin", column_name="version",
-                                                            value=str(version))])
-            store.set_status(conn, sid, "stale", msg_en)
-            out.status, out.reason = "stale", msg_en
+            _reject_version(conn, out, *_stale_version(unit, period, version, highest))
+        elif version > highest + MAX_VERSION_GAP:
+            _reject_version(conn, out, *_version_gap(unit, period, version, highest), forget=True)
         else:
             out.counts = store.copy_frames(conn, sid, read(sub))
             store.accept(conn, sid, unit, period)
             out.status = "accepted"
     return out
+
+
+def _stale_version(unit: str, period: date, version: int, highest: int) -> tuple[str, str, str, str]:
+    return ("stale", "stale_version",
+            f"Lần gửi {version} của đơn vị {unit} kỳ {period:%m/%Y} không mới hơn lần {highest} "
+            f"đã nhận: hãy gửi lần {highest + 1}.",
+            f"Version {version} of {unit} {period:%Y-%m} is not newer than version {highest} "
+            f"already received: send version {highest + 1}.")
+
+
+def _version_gap(unit: str, period: date, version: int, highest: int) -> tuple[str, str, str, str]:
+    got = f"lần {highest} đã nhận" if highest else "chưa nhận lần nào"
+    had = f"version {highest} already received" if highest else "no version received yet"
+    return ("rejected", "version_gap",
+            f"Lần gửi {version} của đơn vị {unit} kỳ {period:%m/%Y} vượt quá xa ({got}; tối đa "
+            f"{highest + MAX_VERSION_GAP}): hãy gửi lần {highest + 1}.",
+            f"Version {version} of {unit} {period:%Y-%m} jumps too far ({had}; at most "
+            f"{highest + MAX_VERSION_GAP}): send version {highest + 1}.")
+
+
+def _reject_version(conn: psycopg.Connection, out: Outcome, status: str, check: str, msg_vi: str,
+                    msg_en: str, *, forget: bool = False) -> None:
+    """A version the loader refuses: a finding on thong_tin.version and the status. `forget`: the
+    declared version is not kept as the submission's version (the finding keeps it), so that it
+    does not count as received and the unit's next correction is still possible."""
+    store.insert_findings(conn, None, out.submission_id, [Finding(
+        "error", check, msg_vi, msg_en, sheet="thong_tin", column_name="version", value=str(out.version))])
+    store.set_status(conn, out.submission_id, status, msg_en)
+    if forget:
+        store.forget_version(conn, out.submission_id)
+    out.status, out.reason = status, msg_en
 
 
 def _reader(conn: psycopg.Connection, settings: Settings) -> Callable[[dict[str, Any]], Frames]:

@@ -138,6 +138,11 @@ def versions_for_key(conn: psycopg.Connection, unit: str, period: date, exclude:
     ).fetchall()
 
 
+def forget_version(conn: psycopg.Connection, submission_id: int) -> None:
+    """Clear a refused version (it then no longer counts in `versions_for_key`)."""
+    conn.execute("UPDATE audit.submission SET version = NULL WHERE submission_id = %s", (submission_id,))
+
+
 def accept(conn: psycopg.Connection, submission_id: int, unit: str, period: date) -> int | None:
     """Mark `submission_id` accepted and the previous accepted version of its key superseded."""
     prev = conn.execute(
