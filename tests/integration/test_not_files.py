@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 from ingest.cli.main import main
-from tests.fixtures.not_files import LIMIT_MB, SECRET, build_cases
+from tests.fixtures.not_files import LIMIT_MB, OUTSIDE_MARKER, build_cases
 
 REFUSED_ON_RECEIPT = {"unsafe_file", "file_too_large"}
 
@@ -38,7 +38,7 @@ def _check(url: str, cases: dict, by_name: dict[str, dict], state: Path) -> None
     for kept in (state / "archive").rglob("*"):
         if kept.is_file():
             data = kept.read_bytes()
-            assert b"root:x:0:0" not in data and SECRET.encode() not in data, kept
+            assert b"root:x:0:0" not in data and OUTSIDE_MARKER.encode() not in data, kept
 
 
 @pytest.mark.timeout(900)
