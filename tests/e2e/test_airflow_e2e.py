@@ -27,6 +27,7 @@ from tests.fixtures.airflow import (
     with_xa,
 )
 from tests.fixtures.database import create_database, drop_database
+from tests.fixtures.pipeline import with_version
 
 pytestmark = pytest.mark.e2e
 
@@ -35,20 +36,6 @@ MARTS = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage
 
 LATE_MONTH = date(2023, 7, 1)
 
-
-def with_version(src: Path, version: int, dest: Path) -> Path:
-    """A copy of a submission whose thong_tin says `version` (a correction, as districts send it)."""
-    import openpyxl
-
-    wb = openpyxl.load_workbook(src)
-    for row in wb["thong_tin"].iter_rows():
-        if any(str(c.value).strip().lower() in ("version", "lần gửi") for c in row if c.value is not None):
-            row[1].value = version
-            break
-    else:
-        raise AssertionError("no version row in thong_tin")
-    wb.save(dest)
-    return dest
 
 
 class TestLateResubmission:

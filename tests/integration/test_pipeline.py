@@ -15,21 +15,7 @@ from ingest import pipeline
 from ingest.cli.main import main
 from ingest.config import load_settings
 from ingest.store import statements as store
-from tests.fixtures.pipeline import MONTH
-
-
-def with_version(src: Path, version: int, dest: Path) -> Path:
-    """A copy of a submission whose thong_tin says `version` (a correction, as districts send it)."""
-    wb = openpyxl.load_workbook(src)
-    ws = wb["thong_tin"]
-    for row in ws.iter_rows():
-        if any(str(c.value).strip().lower() in ("version", "lần gửi") for c in row if c.value is not None):
-            row[1].value = version
-            break
-    else:
-        raise AssertionError("no version row in thong_tin")
-    wb.save(dest)
-    return dest
+from tests.fixtures.pipeline import MONTH, with_version
 
 
 def raw_counts(url: str) -> dict[str, int]:
