@@ -21,6 +21,7 @@ pytest_plugins = [
     "tests.fixtures.admin",
     "tests.fixtures.airflow",
     "tests.fixtures.audit",
+    "tests.fixtures.bulletin",
     "tests.fixtures.compose",
     "tests.fixtures.concurrency",
     "tests.fixtures.config",

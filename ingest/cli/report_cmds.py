@@ -10,6 +10,7 @@ from typing import Any
 from ingest.cli.common import (
     EXIT_OK,
     EXIT_REJECTED,
+    EXIT_USAGE,
     Subparsers,
     console,
     database_url,
@@ -79,15 +80,19 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from ingest.serve.bulletin import ReportError, write_report
+    from ingest.serve.bulletin import PdfError, ReportError, write_report
 
     chosen = month(args.month)
-    output = Path(args.output or f"ban_tin_{args.unit}_{chosen:%Y-%m}.html")
+    fmt = args.format or ("pdf" if args.output and args.output.lower().endswith(".pdf") else "html")
+    output = Path(args.output or f"ban_tin_{args.unit}_{chosen:%Y-%m}.{fmt}")
     try:
-        path = write_report(database_url(args), chosen, args.unit, output)
+        path = write_report(database_url(args), chosen, args.unit, output, fmt=fmt)
     except ReportError as exc:
         print(f"ntm: {exc}", file=sys.stderr)
         return EXIT_REJECTED
+    except PdfError as exc:
+        print(f"ntm: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     print(path)
     return EXIT_OK
 
@@ -111,5 +116,8 @@ def add_report(sub: Subparsers, common: argparse.ArgumentParser) -> None:
                         parents=[common])
     rp.add_argument("--month", required=True, help="YYYY-MM")
     rp.add_argument("--unit", required=True, help="province or district code")
-    rp.add_argument("-o", "--output", help="HTML file (default: ban_tin_<unit>_<month>.html)")
+    rp.add_argument("-o", "--output", help="file to write (default: ban_tin_<unit>_<month>.html or .pdf)")
+    rp.add_argument("--format", choices=("html", "pdf"),
+                    help="html (one self-contained page) or pdf (printed by headless Chromium); "
+                         "default: from the output's extension, else html")
     rp.set_defaults(func=cmd_report)
