@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import psycopg
@@ -17,6 +18,18 @@ def test_vietnamese_number_style():
     assert vn_number(8.654, 2) == "8,65"
     assert vn_number(1234.5, 1) == "1.234,5"
     assert vn_number(None) == "–"
+    assert vn_number(-0.04, 1) == "0,0"
+
+
+def test_vietnamese_changes_dates_and_cleaning():
+    from ingest.serve.bulletin.vn import clean, vn_change, vn_date, vn_month, vn_pct
+
+    assert [vn_change(3), vn_change(-1.25, 2), vn_change(0), vn_change(None)] == ["+3", "−1,25", "0", "–"]
+    assert vn_pct(0.38275) == "38,3%" and vn_pct(None) == "–"
+    assert vn_date(date(2026, 12, 1)) == "01/12/2026" and vn_month(date(2023, 5, 1)) == "Tháng 5/2023"
+    assert clean("Xã\x00 A\x1b[31m\u202eB\r\n") == "Xã A[31mB"
+    assert clean("Xa\u0301") == "Xá"  # NFC
+    assert clean(None) == ""
 
 
 def test_bulletin_states_the_marts_figures(fresh_database_url, tmp_path, monkeypatch, capsys):
@@ -38,9 +51,12 @@ def test_bulletin_states_the_marts_figures(fresh_database_url, tmp_path, monkeyp
                WHERE p.month = '2023-05-01' AND p.unit_code = '27'""").fetchone()
     # the denominator is the number of xã in force (communes_expected) where the mart has it
     xa = head.get("communes_expected", head["communes_total"])
-    assert f"{vn_number(head['communes_ntm'])}/{vn_number(xa)} xã đạt chuẩn NTM" in page
-    assert f"Tổng: {vn_number(total_funding)} triệu đồng" in page
-    assert "<script" not in page and "http" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
-    assert page.count("<rect") >= 6  # one bar per district of Bắc Ninh with xã
+    assert (f'<tr data-key="communes_ntm"><td>Xã đạt chuẩn nông thôn mới</td><td class="value">'
+            f"{vn_number(head['communes_ntm'])}/{vn_number(xa)}</td>") in page
+    assert f'<span id="funding-total-ytd">{vn_number(total_funding)}</span> triệu đồng' in page
+    # self-contained: no script, nothing fetched (the only addresses are the SVG/XLink namespaces)
+    assert "<script" not in page
+    assert set(re.findall(r"https?://[^\"' ]+", page)) <= {"http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"}
+    assert page.count('data-chart="children"') == 1 and page.count("<svg") >= 6
     assert main(["report", "--database-url", url, "--month", "2023-09", "--unit", "27"]) == 1
     assert "no figures" in capsys.readouterr().err

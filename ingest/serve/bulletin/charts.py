@@ -35,6 +35,7 @@ def _svg(fig: Figure, name: str) -> str:
     fig.savefig(buf, format="svg", bbox_inches="tight", metadata={"Date": None, "Creator": None})
     text = buf.getvalue()
     text = text[text.index("<svg"):]
+    text = re.sub(r"<metadata>.*?</metadata>", "", text, flags=re.S)  # RDF boilerplate, no figures
     prefix = f"{name}-{next(_chart_ids)}-"
     text = re.sub(r'\bid="', f'id="{prefix}', text)
     text = re.sub(r'url\(#', f'url(#{prefix}', text)
@@ -66,10 +67,10 @@ def hbar(name: str, labels: Sequence[str], values: Sequence[float], shown: Seque
 
 
 def columns(name: str, labels: Sequence[str], values: Sequence[float], shown: Sequence[str],
-            ylabel: str = "", colour: str = GREEN) -> str:
+            ylabel: str = "", colour: str = GREEN, width: float = 7.2) -> str:
     """Vertical columns (months, stars), each with its figure on top."""
     with rc_context(STYLE):
-        fig = Figure(figsize=(7.2, 2.4))
+        fig = Figure(figsize=(width, 2.4))
         ax = fig.add_subplot()
         bars = ax.bar(range(len(values)), [float(v or 0) for v in values], color=colour, width=0.65)
         ax.set_xticks(range(len(labels)), [clean(label) for label in labels])

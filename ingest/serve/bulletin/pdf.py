@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 CHROMIUM_CANDIDATES = ("chromium", "chromium-browser", "google-chrome")
+FALLBACK = Path("/usr/bin/chromium")  # where `make setup` installs it (Debian)
 
 
 class PdfError(RuntimeError):
@@ -20,8 +21,8 @@ def chromium() -> str:
         found = shutil.which(name)
         if found:
             return found
-    if Path("/usr/bin/chromium").exists():
-        return "/usr/bin/chromium"
+    if FALLBACK.exists():
+        return str(FALLBACK)
     raise PdfError("PDF needs headless Chromium: install it (`make setup` or `apt-get install chromium`), "
                    "or write HTML (`--format html`) and print it from a browser")
 

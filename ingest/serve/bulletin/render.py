@@ -155,15 +155,17 @@ def _ocop(d: BulletinData) -> dict[str, Any] | None:
         return None
     stars = [("3 sao", o.get("products_3_star")), ("4 sao", o.get("products_4_star")),
              ("5 sao", o.get("products_5_star"))]
+    # Decision 148's groups, then any products still held under Decision 1048's catalogue, by its
+    # own groups: the two catalogues are never added together (marts.md, "OCOP groups").
     groups = [(name, o.get(f"products_{code}")) for code, name in CATALOGUES["148"].items()]
-    if o.get("products_1048"):
-        groups.append(("Theo bộ tiêu chí QĐ 1048 (mọi nhóm)", o.get("products_1048")))
+    groups += [(f"{name} (QĐ 1048)", o.get(f"products_1048_{code}")) for code, name in CATALOGUES["1048"].items()
+               if o.get(f"products_1048_{code}")]
     return {
         "row": o,
         "stars": stars,
         "groups": groups,
         "stars_chart": Markup(charts.columns("ocop-stars", [s for s, _ in stars], [v or 0 for _, v in stars],
-                                             [vn_number(v) for _, v in stars], ylabel="Sản phẩm")),
+                                             [vn_number(v) for _, v in stars], ylabel="Sản phẩm", width=4.8)),
         "groups_chart": Markup(charts.hbar("ocop-groups", [g for g, _ in groups], [v or 0 for _, v in groups],
                                            [vn_number(v) for _, v in groups], xlabel="Sản phẩm")),
     }
@@ -201,6 +203,13 @@ def _coverage(d: BulletinData) -> dict[str, Any]:
             "problems": [r for r in d.coverage if r["status"] != "accepted"]}
 
 
+def _title_name(name: str, level_vi: str) -> str:
+    """`tỉnh Bắc Ninh` from `Bắc Ninh`; a name that already says what it is (`Tỉnh Bắc Ninh`,
+    `Thị xã Quế Võ`) stays as it is."""
+    words = ("tỉnh", "thành phố", "huyện", "thị xã", "quận")
+    return name if name.lower().startswith(words) else f"{level_vi} {name}"
+
+
 def environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, undefined=StrictUndefined,
                       trim_blocks=True, lstrip_blocks=True)
@@ -216,6 +225,7 @@ def render(d: BulletinData, today: date | None = None) -> str:
         "d": d,
         "level_vi": level_vi,
         "unit_name": clean(d.unit_name),
+        "title_name": _title_name(clean(d.unit_name), level_vi),
         "month_label": vn_month(d.month),
         "month_end": date(d.month.year + d.month.month // 12, d.month.month % 12 + 1, 1) - timedelta(days=1),
         "today": today or date.today(),
