@@ -12,7 +12,7 @@ from itertools import count
 
 from matplotlib import rc_context
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from ingest.serve.bulletin.vn import clean, vn_number
 
@@ -60,6 +60,7 @@ def hbar(name: str, labels: Sequence[str], values: Sequence[float], shown: Seque
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
         ax.bar_label(bars, labels=list(shown), padding=3, fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))  # counts, % and millions: whole ticks
         ax.xaxis.set_major_formatter(_vn_axis())
         ax.set_xlabel(xlabel)
         ax.margins(x=0.15)
@@ -75,6 +76,7 @@ def columns(name: str, labels: Sequence[str], values: Sequence[float], shown: Se
         bars = ax.bar(range(len(values)), [float(v or 0) for v in values], color=colour, width=0.65)
         ax.set_xticks(range(len(labels)), [clean(label) for label in labels])
         ax.bar_label(bars, labels=list(shown), padding=2, fontsize=8)
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(_vn_axis())
         ax.set_ylabel(ylabel)
         ax.margins(y=0.18)
