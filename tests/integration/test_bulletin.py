@@ -22,52 +22,15 @@ from tests.fixtures.bulletin import (
     HOSTILE_CONTROL,
     HOSTILE_IMG,
     HOSTILE_STYLE,
+    READ_BACK,
+    close,
     needs_chromium,
     visit,
+    vn,
 )
 from tests.fixtures.warehouse import query_one, query_rows
 
 MAY, APRIL, DECEMBER = date(2023, 5, 1), date(2023, 4, 1), date(2022, 12, 1)
-
-READ_BACK = {
-    "headline": """Object.fromEntries([...document.querySelectorAll('#headline tr[data-key]')].map(
-        tr => [tr.dataset.key, [...tr.cells].slice(1).map(c => c.textContent.trim())]))""",
-    "trend": """[...document.querySelectorAll('#trend tr[data-month]')].map(
-        tr => [tr.dataset.month, ...[...tr.cells].slice(1).map(c => c.textContent.trim())])""",
-    "charts": """Object.fromEntries([...document.querySelectorAll('svg[data-chart]')].map(
-        s => [s.dataset.chart, [...s.querySelectorAll('text')].map(t => t.textContent.trim())]))""",
-    "units": """[...document.querySelectorAll('#units tr[data-unit]')].map(
-        tr => [tr.dataset.unit, ...[...tr.cells].map(c => c.textContent.trim())])""",
-    "at_risk": """[...document.querySelectorAll('#at-risk tr[data-commune]')].map(
-        tr => [tr.dataset.commune, tr.querySelector('td.met').textContent.trim(),
-               [...tr.querySelectorAll('.crit')].map(c => c.textContent.trim())])""",
-    "funding": """[...document.querySelectorAll('#funding tr[data-source]')].map(
-        tr => [tr.dataset.source, tr.querySelector('.ytd').textContent.trim(),
-               tr.querySelector('.phase').textContent.trim()])""",
-    "ids": """Object.fromEntries([...document.querySelectorAll('[id]')].filter(e => e.tagName === 'SPAN')
-        .map(e => [e.id, e.textContent.trim()]))""",
-    "coverage": """[...document.querySelectorAll('#coverage tr[data-unit]')].map(
-        tr => [tr.dataset.unit, tr.dataset.status])""",
-    "live": """({scripts: document.scripts.length, images: document.images.length,
-        iframes: document.querySelectorAll('iframe, object, embed').length,
-        handlers: [...document.querySelectorAll('*')].flatMap(e => [...e.attributes]
-            .filter(a => a.name.startsWith('on')).map(a => e.tagName + ' ' + a.name)),
-        svgs: document.querySelectorAll('svg').length, charts: document.querySelectorAll('svg[data-chart]').length,
-        products: [...document.querySelectorAll('#ocop td.product')].map(c => c.textContent),
-        codes: [...document.querySelectorAll('#ocop td.code')].map(c => c.textContent),
-        agencies: [...document.querySelectorAll('#support td.agency')].map(c => c.textContent),
-        body: document.body.innerText})""",
-}
-
-
-def vn(text: str) -> Decimal:
-    """`1.234,5` / `−3` / `45,5%` → Decimal."""
-    return Decimal(text.strip().rstrip("%").replace(".", "").replace(",", ".").replace("−", "-").lstrip("+"))
-
-
-def close(shown: str, value, decimals: int) -> bool:
-    return abs(vn(shown) - Decimal(str(value))) <= Decimal(5) / Decimal(10 ** (decimals + 1))
-
 
 def progress(url: str, month: date, unit: str) -> dict:
     return query_one(url, "SELECT * FROM marts.mart_progress WHERE month = %s AND unit_code = %s "

@@ -79,24 +79,23 @@ def _start_month(conn: psycopg.Connection, month: date, unit: str, level: str) -
 
 
 def _children(conn: psycopg.Connection, month: date, unit: str, level: str) -> list[Row]:
-    """A province's districts (its xã from July 2025, when districts no longer exist); a district's xã."""
+    """A province's districts; a district's xã, and a province's xã from July 2025, when districts
+    no longer exist (rows with `criteria_met`)."""
     if level == "province":
-        return conn.execute(
+        districts = conn.execute(
             f"""SELECT p.unit_code, p.unit_level, u.unit_name, p.communes_expected, p.communes_total,
                        p.communes_ntm, p.pct_communes_ntm, p.avg_criteria_per_commune, p.titles_at_risk
                 FROM marts.mart_progress p {_NAMED.format(a='u', col='p.unit_code', level='p.unit_level')}
-                WHERE p.month = %(month)s AND p.province_code = %(unit)s
-                  AND p.unit_level = CASE WHEN EXISTS (
-                        SELECT 1 FROM marts.mart_progress d WHERE d.month = %(month)s
-                          AND d.province_code = %(unit)s AND d.unit_level = 'district')
-                      THEN 'district' ELSE 'commune' END
+                WHERE p.month = %(month)s AND p.province_code = %(unit)s AND p.unit_level = 'district'
                 ORDER BY p.pct_communes_ntm DESC NULLS LAST, p.avg_criteria_per_commune DESC, p.unit_code""",
             {"month": month, "unit": unit}).fetchall()
+        if districts:
+            return districts
     return conn.execute(
         f"""SELECT s.commune_code AS unit_code, coalesce(u.unit_name, s.commune_name) AS unit_name,
                    s.criteria_met, s.criteria_total, s.ntm_title, s.title_date, s.hardship, s.title_at_risk
             FROM marts.fct_commune_status s {_NAMED.format(a='u', col='s.commune_code', level="'commune'")}
-            WHERE s.month = %(month)s AND s.district_code = %(unit)s
+            WHERE s.month = %(month)s AND s.{_scope(level)} = %(unit)s
             ORDER BY s.criteria_met DESC, s.commune_code""",
         {"month": month, "unit": unit}).fetchall()
 

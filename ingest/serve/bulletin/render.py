@@ -171,20 +171,26 @@ def _ocop(d: BulletinData) -> dict[str, Any] | None:
     }
 
 
+CHART_COMMUNES = 40  # a chart of xã shows at most this many (those with the fewest criteria)
+
+
 def _children(d: BulletinData) -> dict[str, Any] | None:
-    if not d.children:
+    """Districts (a province up to June 2025) or xã (a district; a province from July 2025)."""
+    rows = d.children
+    if not rows:
         return None
-    if d.unit_level == "province":
-        rows = d.children
+    if "criteria_met" not in rows[0]:
         chart = charts.hbar("children", [r["unit_name"] or r["unit_code"] for r in rows],
                             [float(r["pct_communes_ntm"] or 0) for r in rows],
                             [f"{vn_number(r['pct_communes_ntm'], 1)}%" for r in rows], xlabel="% số xã đạt chuẩn NTM")
-    else:
-        rows = d.children
-        chart = charts.hbar("children", [r["unit_name"] or r["unit_code"] for r in rows],
-                            [r["criteria_met"] for r in rows], [vn_number(r["criteria_met"]) for r in rows],
-                            xlabel="Số tiêu chí đạt")
-    return {"rows": rows, "chart": Markup(chart)}
+        return {"kind": "units", "rows": rows, "chart": Markup(chart), "caption": None}
+    shown = rows if len(rows) <= CHART_COMMUNES else sorted(rows, key=lambda r: r["criteria_met"])[:CHART_COMMUNES][::-1]
+    caption = (f"{CHART_COMMUNES} xã đạt ít tiêu chí nhất (trong {vn_number(len(rows))} xã)"
+               if len(rows) > CHART_COMMUNES else None)
+    chart = charts.hbar("children", [r["unit_name"] or r["unit_code"] for r in shown],
+                        [r["criteria_met"] for r in shown], [vn_number(r["criteria_met"]) for r in shown],
+                        xlabel="Số tiêu chí đạt")
+    return {"kind": "communes", "rows": rows, "chart": Markup(chart), "caption": caption}
 
 
 def _plan(d: BulletinData) -> dict[str, Any] | None:
