@@ -103,6 +103,10 @@ def assert_funding(seen, url: str, unit: str) -> dict:
     expected = {code: (round(f[f"{code}_ytd_mvnd"] or 0), round(f[f"{code}_phase_mvnd"] or 0))
                 for code in by_source}
     assert by_source == expected and by_source
+    # the chart: one bar per source with money this year, its figure written on it
+    bars = [(code, f[f"{code}_ytd_mvnd"]) for code in by_source if f[f"{code}_ytd_mvnd"]]
+    texts = seen.values["charts"]["funding"]
+    assert [vn(t) for t in texts[-len(bars):]] == [round(v) for _, v in bars]
     assert all(f[f"{c}_ytd_mvnd"] in (None, 0) and f[f"{c}_phase_mvnd"] in (None, 0)
                for c in ("ns_tw", "ns_tinh", "nhan_dan", "long_ghep", "khac") if c not in by_source)
     return f
@@ -112,6 +116,10 @@ def assert_ocop_support_coverage(seen, url: str, unit: str) -> None:
     o = query_one(url, "SELECT * FROM marts.mart_ocop WHERE month = '2023-05-01' AND unit_code = %s", unit)
     ids = seen.values["ids"]
     assert vn(ids["ocop-rated"]) == o["products_rated"]
+    groups = [int(t) for t in seen.values["charts"]["ocop-groups"] if re.fullmatch(r"\d+", t)]
+    by_group = [o[f"products_g{i}"] for i in range(1, 7)] + [o[f"products_1048_g{i}"] for i in range(1, 7)
+                                                             if o[f"products_1048_g{i}"]]
+    assert groups[-len(by_group):] == by_group
     stars = [t for t in seen.values["charts"]["ocop-stars"] if re.fullmatch(r"\d+", t)]
     assert [int(s) for s in stars[-3:]] == [o["products_3_star"], o["products_4_star"], o["products_5_star"]]
     p = progress(url, MAY, unit)
@@ -144,6 +152,9 @@ def test_province_bulletin_states_the_marts(bulletin_warehouse, tmp_path) -> Non
         row = progress(wh.url, MAY, code)
         assert units[code][2] == f"{row['communes_ntm']}/{row['communes_expected']}"
         assert close(units[code][3], row["pct_communes_ntm"], 1)
+    # the chart of the districts: same order as the table, each bar with its percentage
+    shares = [t for t in seen.values["charts"]["children"] if t.endswith("%")]
+    assert shares == [f"{u[3]}%" for u in seen.values["units"]]
     # the late district and the missing one are named, nobody else
     assert sorted(seen.values["coverage"]) == sorted([[wh.late, "late"], [wh.missing, "missing"]])
     # the missing district's xã are carried forward from April and said so
