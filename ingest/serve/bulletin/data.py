@@ -145,8 +145,8 @@ def _plan(conn: psycopg.Connection, month: date, unit: str) -> list[Row] | None:
     if not _relation_exists(conn, "marts.mart_plan"):
         return None
     return conn.execute(
-        """SELECT indicator, target, actual, pct_of_target, on_track FROM marts.mart_plan
-           WHERE month = %s AND unit_code = %s ORDER BY indicator""", (month, unit)).fetchall()
+        """SELECT * FROM marts.mart_plan WHERE month = %s AND unit_code = %s ORDER BY indicator""",
+        (month, unit)).fetchall()
 
 
 def _support(conn: psycopg.Connection, month: date, unit: str, level: str) -> list[Row]:

@@ -196,11 +196,16 @@ def _children(d: BulletinData) -> dict[str, Any] | None:
 def _plan(d: BulletinData) -> dict[str, Any] | None:
     if d.plan is None:
         return None
-    rows = [{**r, "label": INDICATORS.get(r["indicator"], r["indicator"])} for r in d.plan]
+    order = list(INDICATORS)
+    rows = sorted(({**r, "label": INDICATORS.get(r["indicator"], r["indicator"])} for r in d.plan),
+                  key=lambda r: (order.index(r["indicator"]) if r["indicator"] in order else len(order),
+                                 r["indicator"]))
     chart = (charts.hbar("plan", [r["label"] for r in rows], [float(r["pct_of_target"] or 0) for r in rows],
                          [f"{vn_number(r['pct_of_target'], 1)}%" for r in rows], xlabel="% kế hoạch năm",
                          highlight=[r["on_track"] is False for r in rows]) if rows else None)
-    return {"rows": rows, "chart": Markup(chart) if chart else None}
+    # a province's plan summed from its districts' (mart_plan.units_planned districts)
+    summed = d.unit_level == "province" and any((r.get("units_planned") or 0) > 1 for r in rows)
+    return {"rows": rows, "chart": Markup(chart) if chart else None, "summed": summed}
 
 
 def _coverage(d: BulletinData) -> dict[str, Any]:
