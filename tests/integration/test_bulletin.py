@@ -295,7 +295,8 @@ def plan_and_models(bulletin_warehouse):
             conn.execute("""CREATE TABLE marts.mart_plan (month date, year integer, unit_code text, unit_level text,
                 indicator text, target numeric, actual numeric, pct_of_target numeric, on_track boolean,
                 plan_submission_id bigint)""")
-        conn.execute("""INSERT INTO marts.mart_plan VALUES
+        conn.execute("""INSERT INTO marts.mart_plan (month, year, unit_code, unit_level, indicator, target,
+                actual, pct_of_target, on_track, plan_submission_id) VALUES
             ('2023-05-01', 2023, %(u)s, 'district', 'communes_ntm', 8, 5, 62.5, false, -1),
             ('2023-05-01', 2023, %(u)s, 'district', 'model_villages', 5, 3, 60, true, -1),
             ('2023-05-01', 2023, %(u)s, 'district', 'ocop_products', 4, 3, 75, true, -1)""", {"u": unit})
