@@ -51,6 +51,8 @@ def test_province_2017_under_the_2016_2020_criteria(warehouse, tmp_path) -> None
     assert p["communes_ntm"] == 36
     assert f'<td class="value">36/{p["communes_expected"]}</td>' in text
     assert "<td class=\"value\">8,65</td>" in text             # 1.791 criteria over 207 xã
+    # districts 380 and 381 reported the district title in December 2017
+    assert f'<tr data-key="districts_ntm"><td>Huyện đạt chuẩn nông thôn mới</td><td class="value">2/{p["districts_total"]}</td>' in text
     assert "Tháng 12/2017" in text
 
 

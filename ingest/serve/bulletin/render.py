@@ -85,6 +85,9 @@ def _headline(d: BulletinData) -> list[Headline]:
     add("communes_model", "Xã đạt chuẩn NTM kiểu mẫu", h, d.prev, d.start)
     add("communes_19", "Xã đạt đủ 19 tiêu chí", h, d.prev, d.start)
     add("titles_at_risk", "Xã có danh hiệu nhưng chưa đủ tiêu chí", h, d.prev, d.start)
+    if d.unit_level == "province" and h.get("districts_ntm") is not None:   # up to June 2025
+        add("districts_ntm", "Huyện đạt chuẩn nông thôn mới", h, d.prev, d.start,
+            value=f"{vn_number(h['districts_ntm'])}/{vn_number(h.get('districts_total'))}")
     if d.has_models:
         add("model_villages", "Thôn kiểu mẫu", h, d.prev, d.start)
         add("model_roads", "Tuyến đường kiểu mẫu", h, d.prev, d.start)
