@@ -1,6 +1,6 @@
 # The two commands: `make demo` (set up, run the pipeline end to end on sample data) and
 # `make test` (the whole test suite). Both work on a fresh clone and are safe to re-run.
-.PHONY: setup demo test test-fast test-unit bench bench-airflow bench-warehouse airflow airflow-stop docs lint db-stop clean
+.PHONY: setup demo test test-fast test-unit bench bench-airflow bench-warehouse airflow airflow-stop bi bi-stop docs lint db-stop clean
 
 NTM := .venv/bin/ntm
 PYTEST := .venv/bin/pytest
@@ -38,8 +38,17 @@ airflow: setup
 airflow-stop:
 	.venv/bin/python -m ingest.devtools.airflow_local stop
 
+# Apache Superset on the marts, from its own locked environment bi/.venv (never the main .venv)
+bi: setup
+	cd bi && UV_COMPILE_BYTECODE=1 uv sync --frozen --quiet
+	.venv/bin/python -m ingest.devtools.superset_local start
+
+bi-stop:
+	.venv/bin/python -m ingest.devtools.superset_local stop
+
+# dbt's static single-page docs (manifest and catalog embedded): open the printed file:// address.
 docs: setup
-	.venv/bin/python -c "from ingest.warehouse.build import docs_generate; from ingest.store.localdb import resolve_url; from ingest.config import load_settings; print(docs_generate(resolve_url(load_settings())))"
+	.venv/bin/python -m ingest.warehouse.docs_site
 
 lint: setup
 	.venv/bin/ruff check ingest dags tests benchmarks

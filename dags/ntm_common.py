@@ -23,7 +23,7 @@ MONTHLY_DAG_ID = "ntm_monthly"
 REBUILD_DAG_ID = "ntm_rebuild"
 WATCH_DAG_ID = "ntm_raw_watch"
 
-MART_TABLES = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
+MART_TABLES = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage", "mart_plan")
 
 
 def _asset(schema: str, table: str) -> Asset:
@@ -32,6 +32,10 @@ def _asset(schema: str, table: str) -> Asset:
 
 RAW_ASSETS: dict[str, Asset] = {t: _asset("raw", t) for t in RAW_TABLES}
 MART_ASSETS: dict[str, Asset] = {t: _asset("marts", t) for t in MART_TABLES}
+# Months loaded outside their run, to close again: events made by hand schedule ntm_rebuild
+LATE_LOADS = _asset("raw", "late_loads")
+# YYYY-MM with a month 01..12 (the param schema refuses `2023-13` when the run is triggered)
+MONTH_PATTERN = r"^(19|20)\d{2}-(0[1-9]|1[0-2])$"
 
 # The largest number of mapped receive/validate tasks per month, and the smallest batch: a national
 # month (~700 files) becomes 8 tasks of ~88 files; a province (~10 files) one task.
@@ -104,10 +108,34 @@ def outcome_summary(outcomes: list[Any]) -> dict[str, Any]:
 
 
 def late_loaded_months(url: str) -> list[str]:
-    """Months loaded outside any pipeline run since the last successful rebuild (see ingest.pipeline)."""
+    """Months loaded outside any pipeline run since the last successful close by ntm_rebuild or
+    ntm_raw_watch (both close months again; see ingest.pipeline)."""
     from ingest.pipeline import late_loaded_months as months
 
-    return months(url, REBUILD_DAG_ID)
+    return sorted(set(months(url, REBUILD_DAG_ID)) & set(months(url, WATCH_DAG_ID)))
+
+
+def quiet_libraries() -> None:
+    """Keep libraries' start-up chatter out of task logs: Great Expectations logs some 200 info
+    lines while it is imported (`_docs_decorators`, metric registrations); warnings still show.
+    Says whether the worker had GX imported already (the local Airflow's scheduler preloads it)."""
+    import logging
+    import sys
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    print("Great Expectations: " + ("inherited from the worker (imported once per worker)"
+                                    if "great_expectations" in sys.modules else "imported by this task"))
+
+
+def log_outcomes(outcomes: list[Any]) -> None:
+    """One task-log line per file: what became of it (and why, for a rejection)."""
+    from ingest.serve.notify import clean_text
+
+    for o in outcomes:
+        unit = o.submitting_unit_code or (f"{o.unit_hint}?" if getattr(o, "unit_hint", None) else "?")
+        period = o.period.strftime("%Y-%m") if o.period else "?"
+        why = f": {clean_text(o.reason, 200)}" if o.reason and o.status in ("rejected", "stale") else ""
+        print(f"{o.status.upper():<10} {clean_text(o.file_name, 120)} (unit {unit}, {period}, v{o.version or '?'}){why}")
 
 
 def open_run(dag_id: str, months: list[str], dag_run: Any, backfill: bool = False) -> dict[str, Any]:
@@ -116,6 +144,8 @@ def open_run(dag_id: str, months: list[str], dag_run: Any, backfill: bool = Fals
 
     month = date.fromisoformat(f"{months[0]}-01") if len(months) == 1 else None
     run_id = start_run(database_url(), dag_id, month, getattr(dag_run, "run_id", None))
+    if dag_run is not None:
+        print(set_run_note(dag_run, f"{', '.join(months)}: đang chạy / running"))
     return {"run_id": run_id, "months": months, "backfill": backfill}
 
 
@@ -132,11 +162,18 @@ def close(run: dict[str, Any], loaded: dict[str, Any] | None = None, built_elsew
 
     to = load_settings().smtp_to
     senders = [mail_sender(to, get_current_context())] if to else []
+    from ingest.serve.notify import headline, run_outcome
+
     months = [date.fromisoformat(f"{m}-01") for m in run["months"]]
-    closing = close_months(database_url(), run["run_id"], months, {"backfill": run["backfill"], **(loaded or {})},
-                           built_elsewhere=built_elsewhere, senders=senders)
+    extra = {"backfill": run.get("backfill", False), **(loaded or {})}
+    if run.get("looked_in"):
+        extra["looked_in"] = run["looked_in"]
+    # progress: one line per dbt node with its timing (the task log)
+    closing = close_months(database_url(), run["run_id"], months, extra,
+                           built_elsewhere=built_elsewhere, senders=senders, progress=print)
     for summary in closing.summaries:
-        print(f"{summary['month']}: published={summary['published']}; notified: {summary['notified']}")
+        summary["outcome"] = run_outcome(summary)
+        print(f"{headline(summary)}; published={summary['published']}; notified: {summary['notified']}")
     if not closing.success:
         finish_run(database_url(), run["run_id"], "failed", closing.detail())
         raise RuntimeError("the marts were not published: "
@@ -144,13 +181,56 @@ def close(run: dict[str, Any], loaded: dict[str, Any] | None = None, built_elsew
     return {"published": True, "detail": closing.detail(), "summaries": closing.summaries}
 
 
+API_CONN_ID = "ntm_airflow_api"
+
+
+def set_run_note(dag_run: Any, note: str) -> str:
+    """Write the Airflow run's note (shown in the grid and the run's page) through Airflow's REST
+    API, with the connection `ntm_airflow_api` (http: host, port, login, password; `make airflow`
+    sets it up). Tasks cannot write the note otherwise; without the connection, or when the API
+    refuses, the note is skipped and the task goes on (it only says so in its log)."""
+    import json
+    import urllib.error
+    import urllib.parse
+    import urllib.request
+
+    from airflow.sdk import Connection
+
+    try:
+        conn = Connection.get(API_CONN_ID)
+    except Exception as exc:  # noqa: BLE001 - no connection: no note
+        return f"run note skipped (no connection {API_CONN_ID}: {type(exc).__name__})"
+    base = f"{conn.schema or 'http'}://{conn.host}:{conn.port or 8080}"
+    dag_id, run_id = getattr(dag_run, "dag_id", None), getattr(dag_run, "run_id", None)
+
+    def call(method: str, path: str, body: dict[str, Any], token: str | None = None) -> dict[str, Any]:
+        headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+        req = urllib.request.Request(base + path, data=json.dumps(body).encode(), method=method, headers=headers)
+        with urllib.request.urlopen(req, timeout=20) as resp:
+            return json.loads(resp.read() or b"{}")
+
+    try:
+        token = call("POST", "/auth/token", {"username": conn.login, "password": conn.password})["access_token"]
+        call("PATCH", f"/api/v2/dags/{urllib.parse.quote(dag_id, safe='')}/dagRuns/"
+                      f"{urllib.parse.quote(run_id, safe='')}?update_mask=note", {"note": note[:1000]}, token)
+    except (urllib.error.URLError, OSError, KeyError, ValueError) as exc:
+        return f"run note skipped ({exc})"
+    return f"run note: {note.splitlines()[0]}"
+
+
 @task(doc_md="Teardown: finish the run's `audit.pipeline_run`, `success` when the month was closed "
-             "and published, else `failed` (runs whatever happened upstream).")
-def finish(run: dict[str, Any], closed: dict[str, Any] | None) -> str:
+             "and published, else `failed` (runs whatever happened upstream); the run's note says "
+             "the month and its outcome (`success`, `warning`, `failed`).")
+def finish(run: dict[str, Any], closed: dict[str, Any] | None, dag_run: Any = None) -> str:
     from ingest.pipeline import finish_run
+    from ingest.serve.notify import headline
 
     state = "success" if closed and closed.get("published") else "failed"
     finish_run(database_url(), run["run_id"], state, (closed or {}).get("detail"))
+    summaries = (closed or {}).get("summaries") or []
+    note = "\n".join(f"{headline(s)} (outcome: {s.get('outcome')})" for s in summaries) or (
+        f"{', '.join(run['months'])}: LỖI / FAILED before the month was closed (see the task logs)")
+    print(set_run_note(dag_run, note))
     return state
 
 

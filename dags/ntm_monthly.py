@@ -41,6 +41,7 @@ from airflow.sdk import (
 from ntm_common import (
     DEFAULT_ARGS,
     MART_ASSETS,
+    MONTH_PATTERN,
     MONTHLY_DAG_ID,
     RAW_ASSETS,
     batches,
@@ -49,10 +50,12 @@ from ntm_common import (
     database_url,
     dbt_mode,
     finish,
+    log_outcomes,
     month_of_run,
     open_run,
     outcome_summary,
     prepare_build,
+    quiet_libraries,
 )
 
 from ingest.config import load_settings
@@ -69,8 +72,8 @@ LATE_AFTER = timedelta(hours=load_settings().deadline_hours)
     default_args=DEFAULT_ARGS,
     tags=["ntm", "monthly", "ingest", "dbt"],
     doc_md=__doc__,
-    params={"month": Param(None, type=["null", "string"], pattern=r"^\d{4}-\d{2}$",
-                           description="Month to process (YYYY-MM); empty = the run's data interval"),
+    params={"month": Param(None, type=["null", "string"], pattern=MONTH_PATTERN,
+                           description="Month to process (YYYY-MM, month 01-12); empty = the run's data interval"),
             "backfill": Param(False, type="boolean",
                               description="History loaded from archives: timeliness judged by the date each "
                                           "unit declared (Airflow backfill runs count as backfill anyway)")},
@@ -85,18 +88,24 @@ def ntm_monthly() -> None:
     @task(doc_md="Setup: resolve the month and whether it is a backfill; open the run's `audit.pipeline_run`.")
     def begin(params: dict | None = None, data_interval_start: datetime | None = None,
               dag_run: Any = None) -> dict[str, Any]:
-        from ingest.pipeline import is_backfill_run
+        from ingest.config import load_settings
+        from ingest.pipeline import is_backfill_run, month_folder
 
         month = month_of_run((params or {}).get("month"), data_interval_start)
         backfill = is_backfill_run((params or {}).get("backfill"), getattr(dag_run, "run_type", None))
-        return open_run(MONTHLY_DAG_ID, [f"{month:%Y-%m}"], dag_run, backfill)
+        print(f"month {month:%Y-%m}" + (" (backfill)" if backfill else ""))
+        return open_run(MONTHLY_DAG_ID, [f"{month:%Y-%m}"], dag_run, backfill) | {
+            "looked_in": month_folder(load_settings().inbox, month)}
 
     @task(doc_md="List the month's files in `<inbox>/<YYYY-MM>/` and split them into batches.")
     def discover(run: dict[str, Any]) -> list[list[str]]:
         from ingest.config import load_settings
         from ingest.pipeline import discover, month_of
 
-        return batches(discover(load_settings().inbox, month_of(run["months"][0])))
+        paths = discover(load_settings().inbox, month_of(run["months"][0]))
+        print(f"{len(paths)} file(s) in {run['looked_in']}" + ("" if paths else ": nothing to receive, "
+              "every expected unit will be reported missing"))
+        return batches(paths)
 
     @task(doc_md="Archive a batch of files with their SHA-256 and record them in `audit.submission`.")
     def receive(batch: list[str], run: dict[str, Any]) -> list[int]:
@@ -106,9 +115,18 @@ def ntm_monthly() -> None:
 
     @task(doc_md="Read and validate a batch (reader checks, Great Expectations); rejections are recorded.")
     def validate(submission_ids: list[int]) -> list[dict[str, Any]]:
-        from ingest.pipeline import validate
+        quiet_libraries()
+        from ingest.pipeline import outcomes, validate
 
-        return validate(submission_ids, database_url())
+        url = database_url()
+        verdicts = validate(submission_ids, url)
+        validated = {v["submission_id"] for v in verdicts if v["status"] == "validated"}
+        print(f"checked {len(submission_ids)} file(s) (reader, then Great Expectations):")
+        final = outcomes(url, submission_ids)
+        for o in final:   # passed every check, waiting for the load to decide its version
+            o.status = "validated" if o.submission_id in validated else o.status
+        log_outcomes(final)
+        return verdicts
 
     @task(doc_md="Decide versions and COPY the validated submissions, read again from the archive, into "
                  "`raw` (one transaction each).", outlets=list(RAW_ASSETS.values()))
@@ -116,7 +134,9 @@ def ntm_monthly() -> None:
         from ingest.pipeline import load, outcomes
 
         url, ids = database_url(), [sid for batch in received for sid in batch]
-        summary = outcome_summary(outcomes(url, ids, load(ids, url)))
+        final = outcomes(url, ids, load(ids, url))
+        log_outcomes(final)
+        summary = outcome_summary(final)
         for asset in RAW_ASSETS.values():
             outlet_events[asset].extra = {"months": summary["months"], "dag_id": MONTHLY_DAG_ID}
         return summary
@@ -125,12 +145,26 @@ def ntm_monthly() -> None:
                  "coverage, notify (webhook; e-mail by Airflow's SMTP notifier).", retries=1,
           outlets=list(MART_ASSETS.values()))
     def close_month(run: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
+        quiet_libraries()
         return close(run, loaded, built_elsewhere=dbt_mode() == "cosmos")
+
+    @task(doc_md="Skipped by design when a district is missing, rejected or late (the run's `warning` "
+                 "outcome, also in the run note and the notification's subject): a clean month succeeds.")
+    def all_districts_in(closed: dict[str, Any]) -> str:
+        from airflow.sdk.exceptions import AirflowSkipException
+
+        for summary in closed["summaries"]:
+            print(f"outcome {summary['month']}: {summary['outcome']}")
+        if any(s["outcome"] != "success" for s in closed["summaries"]):
+            raise AirflowSkipException("warning: " + "; ".join(
+                f"{s['month']}: {s['outcome']}" for s in closed["summaries"]))
+        return "success"
 
     run = begin()
     received = receive.partial(run=run).expand(batch=discover(run))
     loaded = load(received, validate.expand(submission_ids=received))
     closed = close_month(run, loaded)
+    all_districts_in(closed)
     if dbt_mode() == "cosmos":
         chain(loaded, prepare_build(), cosmos_dbt_group(), closed)
     finish(run, closed).as_teardown(setups=run)

@@ -1,15 +1,17 @@
 """
-### NTM rebuild after a late load, and the watcher that notices one
+### NTM corrections: the watcher that picks them up, and the rebuild on request
 
-**`ntm_raw_watch`** (every 15 minutes) looks for submissions accepted into `raw` outside a
-pipeline run (e.g. a resubmission for an old month loaded with `ntm ingest`) since the last
-successful rebuild, and emits the `ntm.raw.*` Assets with the affected months in the event's extra.
+**`ntm_raw_watch`** (every 15 minutes) closes again the months whose data changed after their
+run: a corrected file dropped into `<inbox>/<YYYY-MM>/` after that month's run (new bytes,
+written after the run started), and submissions loaded by hand outside any run (`ntm ingest`)
+since the last rebuild. It receives, validates and loads the corrections, then closes each
+affected month the way `ntm_monthly` does (dbt build into `marts_build`, mart checks, publish only
+if all passed, coverage, notify), in one run between a setup and a teardown task; when there is
+nothing to do it skips (no run record).
 
-**`ntm_rebuild`** is scheduled on those Assets: it closes each affected month the way `ntm_monthly`
-does (dbt build into `marts_build`, mart checks against it, publish only if all passed, coverage,
-notify), between a setup task that opens its `audit.pipeline_run` and a teardown that finishes it. Events emitted by
-`ntm_monthly`'s own load are ignored (that run builds the marts itself). An Asset event created by
-hand (UI or `POST /api/v2/assets/events`) with extra `{"months": ["2023-05"]}` triggers it too.
+**`ntm_rebuild`** closes the months named by a hand-made event of the Asset `ntm.raw.late_loads`
+(UI or `POST /api/v2/assets/events` with extra `{"months": ["2023-05"]}`). `ntm_monthly` emits only
+the raw table Assets (lineage): a monthly run never triggers a rebuild.
 """
 
 from __future__ import annotations
@@ -17,19 +19,22 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from airflow.sdk import AssetAny, CronTriggerTimetable, dag, task
+from airflow.sdk import CronTriggerTimetable, dag, task
 from ntm_common import (
     DEFAULT_ARGS,
+    LATE_LOADS,
     MART_ASSETS,
     MONTHLY_DAG_ID,
-    RAW_ASSETS,
     REBUILD_DAG_ID,
     WATCH_DAG_ID,
     close,
     database_url,
     finish,
     late_loaded_months,
+    log_outcomes,
     open_run,
+    outcome_summary,
+    quiet_libraries,
 )
 
 
@@ -54,28 +59,55 @@ def months_from_events(triggering_asset_events: Any) -> list[str] | None:
     catchup=False,
     max_active_runs=1,
     default_args=DEFAULT_ARGS | {"retries": 1},
-    tags=["ntm", "assets", "watch"],
+    tags=["ntm", "corrections", "watch"],
     doc_md=__doc__,
 )
 def ntm_raw_watch() -> None:
-    @task(doc_md="Emit the raw Assets when submissions were loaded outside a pipeline run; else skip.",
-          outlets=list(RAW_ASSETS.values()))
-    def detect(outlet_events: Any = None) -> list[str]:
-        from airflow.sdk.exceptions import AirflowSkipException
+    @task.short_circuit(doc_md="Corrections waiting in the inbox of months already closed, and months "
+                               "loaded by hand since the last rebuild; skips everything when none.")
+    def scan() -> dict[str, Any] | None:
+        from ingest.config import load_settings
+        from ingest.pipeline.corrections import waiting
 
-        months = late_loaded_months(database_url())
-        if not months:
-            raise AirflowSkipException("no submission loaded outside a pipeline run since the last rebuild")
-        for asset in RAW_ASSETS.values():
-            outlet_events[asset].extra = {"months": months, "dag_id": WATCH_DAG_ID}
-        return months
+        url = database_url()
+        found = waiting(load_settings().inbox, url)
+        late = late_loaded_months(url)
+        for month, paths in found.items():
+            print(f"{month}: {len(paths)} correction(s) in the inbox: " + ", ".join(p.rsplit("/", 1)[-1] for p in paths))
+        if late:
+            print(f"loaded outside a run since the last rebuild: {', '.join(late)}")
+        if not found and not late:
+            print("nothing new in the inbox of a closed month, nothing loaded by hand")
+            return None
+        return {"files": [p for paths in found.values() for p in paths], "months": sorted(set(found) | set(late))}
 
-    detect()
+    @task(doc_md="Setup: open the run's `audit.pipeline_run` for the months to close again.")
+    def begin(plan: dict[str, Any], dag_run: Any = None) -> dict[str, Any]:
+        return open_run(WATCH_DAG_ID, plan["months"], dag_run) | {"files": plan["files"]}
+
+    @task(doc_md="Receive, validate and load the corrections (one line per file and what became of it).")
+    def ingest(run: dict[str, Any]) -> dict[str, Any]:
+        quiet_libraries()
+        from ingest.pipeline import ingest_paths
+
+        outcomes = ingest_paths(run["files"], database_url(), run["run_id"], build_docs=True)
+        log_outcomes(outcomes)
+        return outcome_summary(outcomes)
+
+    @task(doc_md="Close the months again: dbt build, mart checks against the build, publish only if "
+                 "all passed, coverage and a notification per month.", retries=1,
+          outlets=list(MART_ASSETS.values()))
+    def close_months(run: dict[str, Any], loaded: dict[str, Any]) -> dict[str, Any]:
+        quiet_libraries()
+        return close(run, loaded)
+
+    run = begin(scan())
+    finish(run, close_months(run, ingest(run))).as_teardown(setups=run)
 
 
 @dag(
     dag_id=REBUILD_DAG_ID,
-    schedule=AssetAny(*RAW_ASSETS.values()),
+    schedule=[LATE_LOADS],
     start_date=datetime(2024, 1, 1, tzinfo=UTC),
     catchup=False,
     max_active_runs=1,
@@ -84,9 +116,9 @@ def ntm_raw_watch() -> None:
     doc_md=__doc__,
 )
 def ntm_rebuild() -> None:
-    @task.short_circuit(doc_md="The months to rebuild; skips everything when the events came from ntm_monthly.")
+    @task.short_circuit(doc_md="The months the event names; skips everything when it names none.")
     def plan(triggering_asset_events: Any = None) -> list[str] | None:
-        return months_from_events(triggering_asset_events)
+        return months_from_events(triggering_asset_events) or None
 
     @task(doc_md="Setup: open the run's `audit.pipeline_run` (reopened by a retry or a clear).")
     def begin(months: list[str], dag_run: Any = None) -> dict[str, Any]:
@@ -96,6 +128,7 @@ def ntm_rebuild() -> None:
                  "all passed, coverage and a notification per month.", retries=1,
           outlets=list(MART_ASSETS.values()))
     def close_months(run: dict[str, Any]) -> dict[str, Any]:
+        quiet_libraries()
         return close(run)
 
     run = begin(plan())

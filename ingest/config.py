@@ -10,6 +10,8 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_ARCHIVE_DIR` | `$NTM_STATE_DIR/archive` | content-addressed archive of every received file (`<sha[:2]>/<sha256>.<ext>`) |
 | `NTM_INBOX` | `$NTM_STATE_DIR/inbox` | where monthly runs look for submissions: `<inbox>/<YYYY-MM>/` (a folder or an object-storage URL) |
 | `NTM_DATA_DOCS_DIR` | `$NTM_STATE_DIR/data_docs` | the Great Expectations Data Docs site |
+| `NTM_AUDIT_SITE_DIR` | `$NTM_STATE_DIR/audit_site` | the audit site (month → province → district → submission), beside the Data Docs |
+| `NTM_OUTBOX_DIR` | `$NTM_STATE_DIR/outbox` | feedback workbooks for districts: `<outbox>/<district>/<YYYY-MM>/` |
 | `NTM_DATABASE_URL` | the local cluster | warehouse URL, e.g. `postgresql://user:pw@host:5432/ntm`; unset = the project's own cluster |
 | `NTM_PG_PORT` | first free from 54329 | port of the local cluster |
 | `NTM_MAX_FILE_MB` | 50 | largest accepted file (MB) |
@@ -18,7 +20,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_MAX_ZIP_RATIO` | 200 | largest expansion ratio of a zip |
 | `NTM_NOTIFY_URL` | off | webhook for coverage alerts |
 | `NTM_SMTP_TO` | off | e-mail address for coverage alerts (sent with Airflow's SMTP settings) |
-| `NTM_PROVINCES` | the provinces that sent anything | the provinces the deployment serves, whose districts with xã coverage expects every month: GSO codes, comma-separated (`27`, `24,27`), or `all` for the whole country (passed to dbt as the var `ntm_provinces`) |
+| `NTM_PROVINCES` | all (the whole country) | the provinces the deployment serves, whose districts with xã coverage expects every month: GSO codes, comma-separated (`27`, `24,27`), or `all` for the whole country (passed to dbt as the var `ntm_provinces`) |
 | `NTM_DEADLINE_HOURS` | 6 | DAG: the monthly run's Deadline Alert fires when it has not finished this many hours after it was queued |
 | `NTM_CATCHUP` | false | DAG: let the scheduler create the monthly runs missed since the start date |
 | `NTM_MAX_BATCHES` | 8 | DAG: most mapped receive/validate tasks per month |
@@ -28,6 +30,12 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_DBT_EXECUTABLE` | `dbt` beside the Python interpreter | DAG: the dbt executable cosmos runs |
 | `PGUSER` | postgres | libpq's user for dbt when the database URL names none |
 | `PGPASSWORD` | none | libpq's password for dbt when the database URL names none |
+| `NTM_MAX_COLUMNS` | 500 | most columns per sheet (declared or real extent) |
+| `NTM_MAX_CELLS` | 6000000 | cell budget of a workbook: rows x columns from A1 of its contract sheets, each and together, declared or real, checked before the sheets are read |
+| `NTM_READER_WORKERS` | the cores | processes that read submissions (each a child process) |
+| `NTM_READER_MEMORY_MB` | 3072 | memory (address space) limit of each reading process (MB) |
+| `NTM_READER_TIMEOUT_S` | 120 | time limit for reading one file (seconds) |
+| `NTM_LOGIN_PASSWORD` | generated, printed once | `ntm db create-login`: the new login's password |
 """
 
 from __future__ import annotations
@@ -51,7 +59,7 @@ class ConfigError(ValueError):
 
 
 def parse_provinces(value: str | None) -> tuple[str, ...] | None:
-    """`NTM_PROVINCES`: unset or blank → None (the provinces that sent anything); `all` → ("all",);
+    """`NTM_PROVINCES`: unset or blank → None (the whole country); `all` → ("all",);
     else comma-separated GSO province codes, zero-padded to two digits (`1,27` → ("01", "27"))."""
     text = (value or "").strip()
     if not text:
@@ -104,6 +112,12 @@ class Settings(BaseSettings):
     data_docs_dir: ResolvedPath = Field(
         default_factory=lambda d: _state(d) / "data_docs", json_schema_extra=_shown("`$NTM_STATE_DIR/data_docs`"),
         description="the Great Expectations Data Docs site")
+    audit_site_dir: ResolvedPath = Field(
+        default_factory=lambda d: _state(d) / "audit_site", json_schema_extra=_shown("`$NTM_STATE_DIR/audit_site`"),
+        description="the audit site (month → province → district → submission), beside the Data Docs")
+    outbox_dir: ResolvedPath = Field(
+        default_factory=lambda d: _state(d) / "outbox", json_schema_extra=_shown("`$NTM_STATE_DIR/outbox`"),
+        description="feedback workbooks for districts: `<outbox>/<district>/<YYYY-MM>/`")
     database_url: str | None = Field(
         None, repr=False, json_schema_extra=_shown("the local cluster"),
         description="warehouse URL, e.g. `postgresql://user:pw@host:5432/ntm`; unset = the project's own cluster")
@@ -116,9 +130,9 @@ class Settings(BaseSettings):
     notify_url: str | None = Field(None, json_schema_extra=_shown("off"), description="webhook for coverage alerts")
     smtp_to: str | None = Field(None, json_schema_extra=_shown("off"),
                                 description="e-mail address for coverage alerts (sent with Airflow's SMTP settings)")
-    # None: the provinces that sent anything; ("all",): the whole country; else GSO codes
+    # None or ("all",): the whole country (marts.md, "Who is expected"); else GSO codes
     provinces: Annotated[tuple[str, ...] | None, NoDecode] = Field(
-        None, json_schema_extra=_shown("the provinces that sent anything"),
+        None, json_schema_extra=_shown("all (the whole country)"),
         description="the provinces the deployment serves, whose districts with xã coverage expects every month: "
                     "GSO codes, comma-separated (`27`, `24,27`), or `all` for the whole country (passed to dbt "
                     "as the var `ntm_provinces`)")
@@ -138,6 +152,18 @@ class Settings(BaseSettings):
                                description="libpq's user for dbt when the database URL names none")
     pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD", json_schema_extra=_shown("none"),
                                          description="libpq's password for dbt when the database URL names none")
+    max_columns: int = Field(500, gt=0, description="most columns per sheet (declared or real extent)")
+    max_cells: int = Field(6_000_000, gt=0,
+                           description="cell budget of a workbook: rows x columns from A1 of its contract sheets, "
+                                       "each and together, declared or real, checked before the sheets are read")
+    reader_workers: int | None = Field(None, ge=1, json_schema_extra=_shown("the cores"),
+                                       description="processes that read submissions (each a child process)")
+    reader_memory_mb: int = Field(3072, ge=256, description="memory (address space) limit of each reading "
+                                                            "process (MB)")
+    reader_timeout_s: float = Field(120, gt=0, description="time limit for reading one file (seconds)")
+    login_password: SecretStr | None = Field(
+        None, repr=False, json_schema_extra=_shown("generated, printed once"),
+        description="`ntm db create-login`: the new login's password")
 
     @field_validator("provinces", mode="before")
     @classmethod

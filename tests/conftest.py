@@ -37,12 +37,15 @@ pytest_plugins = [
     "tests.fixtures.mart_checks",
     "tests.fixtures.not_files",
     "tests.fixtures.ocop",
+    "tests.fixtures.plans",
     "tests.fixtures.pipeline",
     "tests.fixtures.roles",
     "tests.fixtures.template",
     "tests.fixtures.validation",
     "tests.fixtures.values",
     "tests.fixtures.warehouse_scenario",
+    "tests.fixtures.rls",
+    "tests.fixtures.superset",
 ]
 
 

@@ -6,6 +6,7 @@ import argparse
 import time
 from pathlib import Path
 
+from ingest.cli import login_cmds
 from ingest.cli.common import (
     EXIT_OK,
     EXIT_REJECTED,
@@ -39,6 +40,8 @@ def cmd_db(args: argparse.Namespace) -> int:
     elif args.db_command == "migrate":
         applied = _migrate(database_url(args))
         print("applied: " + ", ".join(applied) if applied else "up to date")
+    elif args.db_command == "create-login":
+        return login_cmds.cmd_create_login(args)
     return EXIT_OK
 
 
@@ -66,11 +69,15 @@ def cmd_template(args: argparse.Namespace) -> int:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
+    from ingest.config import load_settings
     from ingest.devtools.generate import generate
 
     t0 = time.perf_counter()
+    args.output = args.output or load_settings().inbox   # the configured inbox by default
+    if args.version < 1:
+        raise UsageError(f"--version must be 1 or more, not {args.version}")
     paths = generate(args.province, months(args.months), Path(args.output), seed=args.seed,
-                     messy=args.messy, fmt=args.format)
+                     messy=args.messy, fmt=args.format, version=args.version)
     if args.json:
         emit_json([str(p) for p in paths])
     else:
@@ -86,8 +93,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 def add_db(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     db = sub.add_parser("db", help="manage the local PostgreSQL cluster and the schemas", parents=[common])
-    db.add_argument("db_command", choices=["start", "stop", "status", "url", "migrate"],
-                    help="start/stop/status of the local cluster; url to connect; migrate schemas and roles")
+    db.add_argument("db_command", choices=["start", "stop", "status", "url", "migrate", "create-login"],
+                    help="start/stop/status of the local cluster; url to connect; migrate schemas and roles; "
+                         "create-login NAME --role bi_reader|auditor [--province CODE] for a BI user or auditor")
+    login_cmds.add_login_arguments(db)
     db.set_defaults(func=cmd_db)
 
 
@@ -100,12 +109,19 @@ def add_template(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     t.set_defaults(func=cmd_template)
 
 
+DEMO_SEED = 2023  # ingest.devtools.generate.DEMO_SEED (not imported: the parser stays cheap to build)
+
+
 def add_generate(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     g = sub.add_parser("generate", help="write realistic synthetic submissions", parents=[common])
     g.add_argument("--province", required=True, help="GSO province code (e.g. 27) or 'all'")
     g.add_argument("--months", required=True, help="YYYY-MM or a range YYYY-MM..YYYY-MM")
-    g.add_argument("-o", "--output", required=True, help="folder to write into (one subfolder per month)")
-    g.add_argument("--seed", type=int, default=0, help="random seed; same seed, same files")
+    g.add_argument("-o", "--output", default=None,
+                   help="folder to write into (one subfolder per month; default: the inbox, NTM_INBOX)")
+    g.add_argument("--seed", type=int, default=DEMO_SEED,
+                   help="random seed; same seed, same files (default: %(default)s, the demo's: continues its data)")
+    g.add_argument("--version", type=int, default=1,
+                   help="the version the files declare (default: %(default)s); 2 or more for corrections")
     g.add_argument("--messy", action="store_true", help="make the files look hand-made")
     g.add_argument("--format", choices=["xlsx", "zip", "csv"], default="xlsx",
                    help="workbooks, zips of CSVs, or CSV folders (default: %(default)s)")

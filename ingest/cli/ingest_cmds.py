@@ -19,16 +19,21 @@ from ingest.cli.common import (
 
 
 def outcome_line(o: Any) -> str:
+    from ingest.serve.safe_text import terminal
+
     period = o.period.strftime("%Y-%m") if o.period else "?"
     counts = ", ".join(f"{k} {v}" for k, v in o.counts.items() if v) if o.counts else ""
     unit = o.submitting_unit_code or "?"
     version = f"v{o.version}" if o.version else "v?"
     colour = {"accepted": "green", "rejected": "red", "stale": "red", "duplicate": "yellow"}.get(o.status, "")
     status = f"[{colour}]{o.status.upper():9}[/{colour}]" if colour else f"{o.status.upper():9}"
-    return f"{status} {o.file_name}  unit {unit}  {period} {version}" + (f"  ({counts})" if counts else "")
+    return f"{status} {terminal(o.file_name)}  unit {terminal(unit)}  {period} {version}" + (f"  ({counts})" if counts else "")
 
 
 def print_findings(out: Any, findings: list[dict], limit: int = 20) -> None:
+    from ingest.serve.safe_text import plain
+
+    findings = [{k: plain(v) if isinstance(v, str) else v for k, v in f.items()} for f in findings]
     for f in findings[:limit]:
         where = " ".join(x for x in (
             f["sheet"] or "", f"row {f['excel_row']}" if f["excel_row"] else "",
@@ -70,11 +75,41 @@ def cmd_ingest(args: argparse.Namespace) -> int:
                                backfill=args.backfill)
     finally:
         close()
+    months = sorted({o.period for o in results if o.status == "accepted" and o.period})
+    built = _transform_months(url, months, args) if args.transform and months else None
     if args.json:
         emit_json([o.as_dict() for o in results])
     else:
         _print_outcomes(results, args.backfill)
-    return EXIT_REJECTED if any(o.status in ("rejected", "stale") for o in results) else EXIT_OK
+        _say_when_the_marts_reflect(months, built)
+    failed_build = built is not None and not built.success
+    return EXIT_REJECTED if failed_build or any(o.status in ("rejected", "stale") for o in results) else EXIT_OK
+
+
+def _transform_months(url: str, months: list[Any], args: argparse.Namespace) -> Any:
+    """`--transform`: build, reconcile the months loaded and publish the marts now."""
+    from ingest.pipeline import transform
+
+    out = console()
+    return transform(url, months=months, build_docs=not args.no_docs,
+                     progress=None if args.json else (lambda line: out.print(line, markup=False)))
+
+
+def _say_when_the_marts_reflect(months: list[Any], built: Any) -> None:
+    """What a loaded file changes for BI users, and when: the marts are rebuilt by a run, not by a load."""
+    if not months:
+        return
+    named = ", ".join(f"{m:%Y-%m}" for m in months)
+    out = console()
+    if built is None:
+        out.print(f"Loaded into raw for {named}; the marts reflect it after the next build: within 15 minutes "
+                  "when Airflow runs (ntm_raw_watch closes months loaded outside a run), or now with "
+                  "`ntm transform` (or `ntm ingest --transform`).", markup=False)
+    elif built.success:
+        out.print(f"Marts rebuilt and published for {named} ({built.elapsed:.1f} s).", markup=False)
+    else:
+        out.print(f"Marts NOT published: the build or a check failed for {named}; BI users still see the "
+                  "previous marts. " + "; ".join(str(f) for f in built.failures[:5]), markup=False)
 
 
 def cmd_transform(args: argparse.Namespace) -> int:
@@ -124,6 +159,9 @@ def add_ingest(sub: Subparsers, common: argparse.ArgumentParser) -> None:
     i.add_argument("--backfill", action="store_true",
                    help="history loaded from archives: timeliness is judged by the date each unit declared "
                         "(submitted_on in thong_tin), not by when the file arrives")
+    i.add_argument("--transform", action="store_true",
+                   help="rebuild and publish the marts for the months loaded, now (else the next build does: "
+                        "ntm_raw_watch in Airflow, or `ntm transform`)")
     i.set_defaults(func=cmd_ingest)
 
 

@@ -19,7 +19,8 @@ from ingest.cli.common import EXIT_USAGE, UsageError, connection_error
 # In the order `ntm --help` lists them.
 COMMANDS = (dev_cmds.add_db, dev_cmds.add_template, dev_cmds.add_generate, ingest_cmds.add_ingest,
             ingest_cmds.add_transform, ingest_cmds.add_run, report_cmds.add_status, report_cmds.add_audit,
-            report_cmds.add_report, reference_cmds.add_reference, dev_cmds.add_demo)
+            report_cmds.add_report, reference_cmds.add_reference, dev_cmds.add_demo,
+            report_cmds.add_feedback)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -20,9 +20,13 @@ from ingest.contract.codes import (
     GROUPS_148,
     GROUPS_1048,
     HARDSHIP,
+    INDICATORS,
     MARK_MET,
     MARK_NOT_MET,
     OCOP_CATALOGUES,
+    PLAN_INDICATORS,
+    PLAN_REGISTRATIONS,
+    PLAN_TARGETS,
     SOURCES,
     STARS,
     STATUSES,
@@ -32,6 +36,7 @@ from ingest.contract.codes import (
     FundingSource,
     OcopCatalogue,
     OcopGroup,
+    PlanIndicator,
     TitleLevel,
 )
 from ingest.contract.criteria import (
@@ -47,6 +52,8 @@ from ingest.contract.sheets import (
     FRAME_COLUMNS,
     HO_TRO,
     IGNORED_SHEETS,
+    KE_HOACH,
+    KIEU_MAU,
     NGUON_VON,
     OCOP,
     RAW_COLUMNS,
@@ -68,4 +75,5 @@ __all__ = [
     "SHEETS", "SHEET_NAMES", "SOURCES", "STARS", "STATUSES", "THONG_TIN", "THONG_TIN_HEADER", "TIEU_CHI_HUYEN",
     "TIEU_CHI_XA", "TITLES", "TITLE_LEVELS", "TOTAL_SOURCE", "Criterion", "FundingSource", "OcopCatalogue",
     "OcopGroup", "TitleLevel",
+    "INDICATORS", "KE_HOACH", "KIEU_MAU", "PLAN_INDICATORS", "PLAN_REGISTRATIONS", "PLAN_TARGETS", "PlanIndicator",
 ]

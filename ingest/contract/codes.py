@@ -112,3 +112,28 @@ TITLES: dict[str, str] = {t.code: t.label for t in TITLE_LEVELS if t.rank > 0}
 
 HARDSHIP: dict[str, str] = {"kk": "Khó khăn", "dbkk": "Đặc biệt khó khăn"}
 MARK_MET, MARK_NOT_MET = "Đ", "CĐ"
+
+
+@dataclass(frozen=True)
+class PlanIndicator:
+    code: str
+    label: str  # as a submission writes it (the template's dropdown)
+    name_en: str
+    is_registration: bool  # a row per xã (unit_code = the xã, target 1), not a target of the unit
+
+
+# ke_hoach (submission-format.md): what the unit set out to reach by the end of the year.
+PLAN_INDICATORS: tuple[PlanIndicator, ...] = (
+    PlanIndicator("communes_ntm", "Số xã đạt chuẩn NTM", "Xã holding the NTM title (any level)", False),
+    PlanIndicator("communes_advanced", "Số xã đạt chuẩn NTM nâng cao", "Xã holding advanced or model", False),
+    PlanIndicator("communes_model", "Số xã đạt chuẩn NTM kiểu mẫu", "Xã holding model", False),
+    PlanIndicator("model_villages", "Số thôn kiểu mẫu", "Model villages", False),
+    PlanIndicator("model_roads", "Số tuyến đường kiểu mẫu", "Model roads", False),
+    PlanIndicator("ocop_products", "Số sản phẩm OCOP", "OCOP products rated 3 stars or more", False),
+    PlanIndicator("district_ntm", "Huyện đạt chuẩn NTM", "The district recognised as NTM (1)", False),
+    PlanIndicator("register_advanced", "Đăng ký xã nâng cao", "A xã registered to reach advanced", True),
+    PlanIndicator("register_model", "Đăng ký xã kiểu mẫu", "A xã registered to reach model", True),
+)
+PLAN_TARGETS: dict[str, str] = {i.code: i.label for i in PLAN_INDICATORS if not i.is_registration}
+PLAN_REGISTRATIONS: dict[str, str] = {i.code: i.label for i in PLAN_INDICATORS if i.is_registration}
+INDICATORS: dict[str, str] = {i.code: i.label for i in PLAN_INDICATORS}

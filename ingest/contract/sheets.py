@@ -61,6 +61,21 @@ HO_TRO: dict[str, str] = {
     "description": "Nội dung hỗ trợ",
     "value_mvnd": "Giá trị hỗ trợ (triệu đồng)",
 }
+KIEU_MAU: dict[str, str] = {
+    "commune_code": "Mã xã",
+    "commune_name": "Tên xã",  # beyond the contract: hand-made sheets name the xã (and write "Tổng cộng" here)
+    "model_villages": "Số thôn kiểu mẫu",
+    "model_villages_registered": "Số thôn đăng ký kiểu mẫu",
+    "model_roads": "Số tuyến đường kiểu mẫu",
+    "model_roads_km": "Chiều dài tuyến đường kiểu mẫu (km)",
+}
+KE_HOACH: dict[str, str] = {
+    "year": "Năm",
+    "unit_code": "Mã đơn vị",
+    "indicator": "Chỉ tiêu",
+    "target": "Kế hoạch",
+    "note": "Ghi chú",
+}
 
 # Each sheet's header row: key -> label (thong_tin is key/value rows under a two-column header).
 SHEETS: dict[str, dict[str, str]] = {
@@ -70,6 +85,8 @@ SHEETS: dict[str, dict[str, str]] = {
     "nguon_von": NGUON_VON,
     "ocop": OCOP,
     "ho_tro": HO_TRO,
+    "kieu_mau": KIEU_MAU,
+    "ke_hoach": KE_HOACH,
 }
 SHEET_NAMES = tuple(SHEETS)
 REQUIRED_SHEETS = ("thong_tin", "tieu_chi_xa", "nguon_von")
@@ -99,6 +116,12 @@ FRAME_COLUMNS: dict[str, dict[str, str]] = {
              "decision_date": "date", "valid_until": "date", "extra": "extra", "catalogue": "str"},
     "ho_tro": {"excel_row": "Int64", "commune_code": "str", "supporting_agency": "str",
                "description": "str", "value_mvnd": "float", "extra": "extra"},
+    # counts as floats: a fraction (2.5 villages) reaches GX, which names it (counts_whole)
+    "kieu_mau": {"excel_row": "Int64", "commune_code": "str", "commune_name": "str", "model_villages": "float",
+                 "model_villages_registered": "float", "model_roads": "float", "model_roads_km": "float",
+                 "extra": "extra"},
+    "ke_hoach": {"excel_row": "Int64", "year": "Int64", "unit_code": "str", "indicator": "str",
+                 "target": "float", "note": "str", "extra": "extra"},
 }
 # The raw tables (the loader's COPY targets, the DAGs' raw Assets) and their columns in load order.
 RAW_TABLES: tuple[str, ...] = tuple(FRAME_COLUMNS)

@@ -8,7 +8,10 @@ triggerer in one process group of their own, with:
   warehouse database;
 - DAGs from the project's `dags/`, examples off, LocalExecutor with low parallelism;
 - the API and UI on 127.0.0.1 only, with the simple auth manager and a generated admin password
-  (kept in `simple_auth_manager_passwords.json.generated`).
+  (kept in `simple_auth_manager_passwords.json.generated`), and the connection `ntm_airflow_api`
+  with which tasks write their run's note;
+- Great Expectations imported by the scheduler before it forks the executor's workers
+  (`config/airflow_local_settings.py`), so each task inherits it instead of importing it.
 
 `stop(settings)` ends that process group. `python -m ingest.devtools.airflow_local start|stop|status`.
 """
@@ -112,12 +115,42 @@ def environment(settings: Settings, port: int, database: str = METADATA_DB,
         "AIRFLOW__SCHEDULER__USE_JOB_SCHEDULE": "True" if schedule else "False",
         "AIRFLOW__LOGGING__BASE_LOG_FOLDER": str(air / "logs"),
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",  # no calls home (and no network here)
+        # dbt creates multiprocessing locks that a task process leaves to the resource tracker at
+        # exit: its "leaked semaphore objects" warning is noise in every dbt task's log
+        "PYTHONWARNINGS": "ignore:resource_tracker:UserWarning",
+        # the tasks write each run's note (its month and outcome) through the REST API with this
+        # connection (dags/ntm_common.py, set_run_note): the local admin, on loopback only
+        "AIRFLOW_CONN_NTM_AIRFLOW_API": json.dumps({"conn_type": "http", "host": "127.0.0.1", "port": port,
+                                                    "schema": "http", "login": USERNAME,
+                                                    "password": _password(settings)}),
         "NTM_DATABASE_URL": warehouse,
         "NTM_HOME": str(settings.home),
         "NTM_STATE_DIR": str(settings.state_dir),
         **dbt_env(warehouse),
     }
     return env
+
+
+# airflow_local_settings.py (Airflow imports it at the start of every component): the scheduler
+# imports Great Expectations once, so that the LocalExecutor's workers, forked from it, and the task
+# processes they fork inherit it: GX (3-4 s to import) is imported once per worker, not in each task.
+LOCAL_SETTINGS = '''"""Written by ingest.devtools.airflow_local: preload Great Expectations in the scheduler."""
+import sys
+
+if sys.argv[1:2] == ["scheduler"]:
+    import logging
+
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)  # no start-up chatter
+    import great_expectations  # noqa: F401
+'''
+
+
+def write_local_settings(settings: Settings) -> Path:
+    """`$AIRFLOW_HOME/config/airflow_local_settings.py` (on Airflow's sys.path)."""
+    path = home(settings) / "config" / "airflow_local_settings.py"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(LOCAL_SETTINGS, encoding="utf-8")
+    return path
 
 
 def _password(settings: Settings) -> str:
@@ -186,6 +219,7 @@ def start(settings: Settings, *, port: int | None = None, database: str = METADA
     if port is None:
         raise AirflowLocalError("no free TCP port for the Airflow API server; pass --port")
     env = {**os.environ, **environment(settings, port, database, schedule)}
+    write_local_settings(settings)
     migrate = subprocess.run([_airflow_bin(), "db", "migrate"], env=env, capture_output=True, text=True)
     (logs / "db-migrate.log").write_text(migrate.stdout + migrate.stderr)
     if migrate.returncode != 0:

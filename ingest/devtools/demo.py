@@ -1,6 +1,7 @@
 """`ntm demo`: set everything up and run the monthly pipeline end to end on sample data.
 
-Generates a province's submissions for a few months into the demo inbox and makes each month
+Generates a province's submissions for a few months into the configured inbox (NTM_INBOX, where
+`ntm run` and the Airflow DAGs look) and makes each month
 look like a real one: most districts send on time, one sends late (after the 5th of the following
 month), one sends nothing, one sends a file that is not a workbook (named for it, so coverage
 shows it `rejected`, not `missing`); in the first month a district also sends a hand-made
@@ -9,6 +10,8 @@ simulated (the demo passes the day each file "arrived"; the real pipeline record
 deployment serves the demo's province only (NTM_PROVINCES). Runs the monthly pipeline for each
 month (the same function the Airflow DAG calls), then prints figures read back from the marts.
 Re-running is safe: files already received are recognised by their hash and not loaded twice.
+The submissions carry the year's plan with their first month and model villages every month: the
+summary shows plan against result (mart_plan) and the model villages, roads and registrations.
 """
 
 from __future__ import annotations
@@ -100,8 +103,8 @@ def expected_units(province: str, month: date) -> list[str]:
                   if any((c.unit_type or "").lower() == "xã" for c in admin.communes_of(u.code, month)))
 
 
-def _prepare_inbox(inbox: Path, province: str, plans: list[MonthPlan], console: Console) -> None:
-    from ingest.devtools.generate import generate
+def _prepare_inbox(inbox: Path, province: str, plans: list[MonthPlan], console: Console, messy_dir: Path) -> None:
+    from ingest.devtools.generate import DEMO_SEED, generate
     from ingest.pipeline import name_hints
 
     months = [p.month for p in plans]
@@ -112,7 +115,7 @@ def _prepare_inbox(inbox: Path, province: str, plans: list[MonthPlan], console: 
                   f"{months[0]:%Y-%m}..{months[-1]:%Y-%m} …")
     for month in months:
         shutil.rmtree(inbox / f"{month:%Y-%m}", ignore_errors=True)
-    paths = generate(province, months, inbox, seed=2023, messy=False)
+    paths = generate(province, months, inbox, seed=DEMO_SEED, messy=False)
     by_month = {p.month.strftime("%Y-%m"): p for p in plans}
     kept = unreadable = 0
     for path in paths:
@@ -128,7 +131,7 @@ def _prepare_inbox(inbox: Path, province: str, plans: list[MonthPlan], console: 
     first = plans[0]
     corrections = 0
     if first.corrected:
-        messy = generate(province, months[:1], inbox.parent / "messy", seed=2023, messy=True, version=2)
+        messy = generate(province, months[:1], messy_dir, seed=DEMO_SEED, messy=True, version=2)
         for path in messy:
             if name_hints(path.name)[1] == first.corrected:
                 shutil.copy(path, inbox / f"{first.month:%Y-%m}" / path.name.replace("_v2", "_v2_messy"))
@@ -205,6 +208,43 @@ def _summary(url: str, month: date, console: Console) -> None:
                       f"{o['products_preparing']} preparing")
 
 
+def _plan_summary(url: str, month: date, console: Console) -> None:
+    """Plan against result (mart_plan) for the province and its districts, and the model villages,
+    roads and registrations of the province (mart_progress)."""
+    from ingest.contract import PLAN_TARGETS
+
+    with psycopg.connect(url, row_factory=dict_row) as conn:
+        plan = conn.execute(
+            """SELECT unit_level, unit_code, indicator, target, actual, round(pct_of_target, 1) AS pct, on_track,
+                      units_planned
+               FROM marts.mart_plan WHERE month = %s ORDER BY unit_level DESC, unit_code, indicator""",
+            (month,)).fetchall()
+        models = conn.execute(
+            """SELECT unit_code, model_villages, model_roads, communes_registered_advanced,
+                      communes_registered_model
+               FROM marts.mart_progress WHERE month = %s AND unit_level = 'province'""", (month,)).fetchall()
+    for m in models:
+        console.print(f"Province {m['unit_code']}: {m['model_villages']} model villages, {m['model_roads']} model "
+                      f"roads; {m['communes_registered_model']} xã building toward model, "
+                      f"{m['communes_registered_advanced']} toward advanced (plans in force)")
+    if not plan:
+        console.print(f"No plan in force for {month:%m/%Y}.")
+        return
+    order = list(PLAN_TARGETS)
+    table = Table(title=f"Plan against result, {month:%m/%Y} (province: the districts with a plan, summed)")
+    for col in ("unit", "indicator", "target", "actual", "% of target", "on track", "districts"):
+        table.add_column(col)
+    for r in sorted(plan, key=lambda r: (r["unit_level"] != "province", r["unit_code"], order.index(r["indicator"]))):
+        mark = "—" if r["on_track"] is None else ("yes" if r["on_track"] else "BEHIND")
+        table.add_row(r["unit_code"], PLAN_TARGETS[r["indicator"]], str(r["target"]),
+                      "—" if r["actual"] is None else str(r["actual"]), "—" if r["pct"] is None else str(r["pct"]),
+                      mark, str(r["units_planned"]) if r["unit_level"] == "province" else "")
+    console.print(table)
+    behind = [r for r in plan if r["unit_level"] == "district" and r["on_track"] is False]
+    planned = {r["unit_code"] for r in plan if r["unit_level"] == "district"}
+    console.print(f"{len(planned)} districts with a plan for {month:%Y}; {len(behind)} targets behind schedule")
+
+
 def _coverage_overview(url: str, months: list[date], console: Console) -> None:
     """One coverage line per month, as `ntm status` counts it."""
     from ingest.serve.coverage import coverage, coverage_line, summarise
@@ -221,12 +261,15 @@ def run_demo(database_url: str | None, months: list[date], province: str) -> int
     console = Console(highlight=False)
     settings = load_settings()
     url = localdb.resolve_url(settings, database_url)
-    console.print(f"database: {url}")
+    console.print(f"database: {localdb.masked(url)}")
     applied = migrate_all(url)
     console.print("schemas: " + (", ".join(applied) if applied else "up to date"))
-    inbox = settings.state_dir / "demo" / "inbox"
+    # one inbox: the configured one (NTM_INBOX), where `ntm run` and the Airflow DAGs look
+    inbox = Path(settings.inbox.removeprefix("file://"))
+    if "://" in settings.inbox and not settings.inbox.startswith("file://"):
+        raise ValueError(f"the demo writes its files into a local inbox, not {settings.inbox}: unset NTM_INBOX")
     plans = plan_months({m: expected_units(province, m) for m in months})
-    _prepare_inbox(inbox, province, plans, console)
+    _prepare_inbox(inbox, province, plans, console, settings.state_dir / "demo" / "messy")
     arrived = receipt_time(plans)
     # the deployment serves the demo's province: coverage expects its districts with xã only
     with environment({"NTM_PROVINCES": province}):
@@ -238,12 +281,20 @@ def run_demo(database_url: str | None, months: list[date], province: str) -> int
             print_run_summary(console, summary)
     console.rule("what the marts say")
     _summary(url, months[-1], console)
+    _plan_summary(url, months[-1], console)
     _coverage_overview(url, months, console)
     console.rule("where to look")
-    console.print(f"database URL (psql, BI tools): {url}")
+    console.print(f"database URL (psql; the full one: `.venv/bin/ntm db url`): {localdb.masked(url)}")
+    console.print("BI: `make bi` starts Apache Superset with the dashboards on these marts; a login for "
+                  "any SQL client: `.venv/bin/ntm db create-login NAME --role bi_reader [--province CODE]`")
     console.print(f"Data Docs (validation results): {settings.data_docs_dir / 'index.html'}")
     console.print(f"dbt docs: `make docs`, then {settings.dbt_project_dir / 'target' / 'index.html'}")
     console.print(f"archive of every received file: {settings.archive_dir}")
+    console.print(f"inbox (where `ntm run` and Airflow look): {inbox}/<YYYY-MM>/; more months that continue "
+                  f"these: `.venv/bin/ntm generate --province {province} --months "
+                  f"{_next_month(months[-1]):%Y-%m}`; a correction: add `--version 2`")
+    console.print(f"Airflow on the same inbox: `NTM_PROVINCES={province} make airflow`, then trigger "
+                  f"ntm_monthly with {{\"month\": \"{months[-1]:%Y-%m}\"}}")
     console.print(f"coverage: `.venv/bin/ntm status --month {months[-1]:%Y-%m}`; "
                   f"findings: `.venv/bin/ntm audit --month {months[-1]:%Y-%m}`")
     return 0

@@ -25,7 +25,12 @@ from ingest.devtools.synthetic import Submission, build_submission, rng, submitt
 from ingest.devtools.xlsx import Grid, xlsx_bytes
 from ingest.intake.admin_units import package_units
 
-__all__ = ["build_submission", "generate", "grid_of", "render", "submitting_units"]
+__all__ = ["DEMO_SEED", "build_submission", "generate", "grid_of", "render", "submitting_units"]
+
+# The seed of `ntm demo`, and `ntm generate`'s default: generating the months after the demo's
+# continues its figures (every figure is a function of seed, unit and month), and `--version 2`
+# of a demo month is a correction of the same district's report.
+DEMO_SEED = 2023
 
 
 def grid_of(sub: Submission, seed: int = 0, messy: bool = False) -> Grid:
@@ -74,9 +79,12 @@ def generate(province: str, months: list[date], out_dir: Path, seed: int = 0, me
         raise ValueError(f"version must be 1 or more, not {version}")
     admin = package_units()
     paths = []
+    first_of_year: dict[int, int] = {}  # the year's plan goes with its first generated month too
+    for month in sorted(months):
+        first_of_year.setdefault(month.year, month.month)
     for month in months:
         period = month.replace(day=1)
         for unit in submitting_units(admin, province, period):
-            sub = build_submission(admin, unit, period, seed, version)
+            sub = build_submission(admin, unit, period, seed, version, first_of_year[period.year])
             paths.append(render(sub, out_dir, seed, messy, fmt))
     return paths

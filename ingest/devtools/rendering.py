@@ -18,6 +18,7 @@ from ingest.contract import (
     CRITERIA,
     ENTITY_TYPES,
     HARDSHIP,
+    INDICATORS,
     SHEETS,
     SOURCES,
     STATUSES,
@@ -128,6 +129,8 @@ class Messy(Clean):
             return self._text(value)
         if key == "status":
             return self._text(STATUSES[value]) if r.random() < 0.5 else value
+        if key == "indicator":  # ke_hoach: the Vietnamese label, as hand-made plans write it
+            return self._text(INDICATORS[value]) if r.random() < 0.7 else value
         if key == "entity_type":
             return self._text(ENTITY_TYPES[value]) if r.random() < 0.4 else value
         if key == "capital_type":

@@ -15,6 +15,9 @@ alone and months agree with each other:
   re-ratings every 36 months or expiry (valid_until = decision_date + 36 months). After the
   2025 reform the same products are reported by the new province, under the successor commune.
 - ho_tro: support for hardship communes in some months.
+- kieu_mau and ke_hoach: model villages and roads growing through the year; the year's plan in
+  January (or with the first generated month), corrected mid-year by some units
+  (ingest/devtools/synthetic_plans.py).
 
 Only xã take part in NTM (domain.md, "Who takes part"): every row names a xã (criteria, funding,
 OCOP, support), and a district without xã (an urban district, all wards) sends nothing.
@@ -33,6 +36,7 @@ from functools import lru_cache
 from typing import Any
 
 from ingest.contract import CRITERIA, HO_TRO, NGUON_VON, OCOP, TIEU_CHI_HUYEN, TIEU_CHI_XA
+from ingest.devtools import synthetic_plans
 from ingest.intake.admin_units import LIST_2025, AdminUnits, Unit
 from ingest.intake.rules import criteria_set_in_force, rural_communes
 
@@ -187,14 +191,19 @@ def _communes_table(seed: int, admin: AdminUnits, communes: list[Unit], period: 
     return table
 
 
-def _district_table(seed: int, admin: AdminUnits, district: Unit, period: date) -> Table:
-    """The 9 district criteria: met from their own months; the district title once all its
-    communes are NTM (plus the time for the Prime Minister's decision)."""
+def _district_titled(seed: int, admin: AdminUnits, district: Unit, period: date) -> tuple[random.Random, int]:
+    """The district's generator (after drawing its title month) and the month index of its title."""
     r = rng(seed, "district", district.code)
     communes = rural_communes(admin, district.code, period)
     last_commune = max((_trajectory(seed, admin.list_for(period), c.code).ntm_from for c in communes),
                        default=NEVER)
-    titled = last_commune + r.randint(6, 18) if last_commune < NEVER else NEVER
+    return r, (last_commune + r.randint(6, 18) if last_commune < NEVER else NEVER)
+
+
+def _district_table(seed: int, admin: AdminUnits, district: Unit, period: date) -> Table:
+    """The 9 district criteria: met from their own months; the district title once all its
+    communes are NTM (plus the time for the Prime Minister's decision)."""
+    r, titled = _district_titled(seed, admin, district, period)
     m = month_index(period)
     table = Table(list(TIEU_CHI_HUYEN))
     decision = decided = None
@@ -391,11 +400,32 @@ def _support_table(seed: int, admin: AdminUnits, communes: list[Unit], period: d
     return table
 
 
+def _models_and_plan(seed: int, admin: AdminUnits, submitter: Unit, communes: list[Unit], period: date,
+                     reformed: bool, first_month: int) -> dict[str, Table]:
+    """kieu_mau (when any xã has a model village or road) and, in the months a plan is sent, ke_hoach."""
+    list_name = admin.list_for(period)
+    tables: dict[str, Table] = {}
+    models = synthetic_plans.models_table(seed, list_name, communes, period, _trajectory)
+    if models:
+        tables["kieu_mau"] = Table(synthetic_plans.KIEU_MAU_COLUMNS, models)
+    if synthetic_plans.sends_plan(seed, submitter.code, period, first_month):
+        december = date(period.year, 12, 1) if reformed or period.year < 2025 else date(2025, 6, 1)
+        rated = sum(row["status"] in ("rated", "re_rated") for row in _ocop_table(seed, admin, submitter, december).rows)
+        titled_this_year = None
+        if not reformed:
+            _, titled = _district_titled(seed, admin, submitter, period)
+            titled_this_year = month_index(date(period.year, 1, 1)) <= titled <= month_index(date(period.year, 12, 1))
+        tables["ke_hoach"] = Table(synthetic_plans.KE_HOACH_COLUMNS, synthetic_plans.plan_table(
+            seed, list_name, submitter, communes, period, _trajectory, rated, titled_this_year))
+    return tables
+
+
 def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int = 0,
-                     version: int = 1) -> Submission:
+                     version: int = 1, first_month: int = 1) -> Submission:
     """The content of one submission: `submitter` is a legacy district (before July 2025) or a
     2025 province (from July 2025). `version` only changes the declared version (and the file
-    name): the content depends on (seed, unit, period) alone."""
+    name): the content depends on (seed, unit, period) alone, except that the year's plan
+    (ke_hoach) also goes with `first_month` (the first month generated of the year)."""
     period = period.replace(day=1)
     reformed = admin.list_for(period) == LIST_2025
     communes = rural_communes(admin, submitter.code, period)  # only xã take part in NTM
@@ -419,6 +449,7 @@ def build_submission(admin: AdminUnits, submitter: Unit, period: date, seed: int
     support = _support_table(seed, admin, communes, period)
     if support.rows:
         tables["ho_tro"] = support
+    tables.update(_models_and_plan(seed, admin, submitter, communes, period, reformed, first_month))
     return Submission(submitter.province_code, submitter, period, tables, version)
 
 

@@ -30,6 +30,7 @@ from ingest.contract import (
     GROUPS_148,
     GROUPS_1048,
     HARDSHIP,
+    INDICATORS,
     MARK_MET,
     MARK_NOT_MET,
     SHEETS,
@@ -72,6 +73,11 @@ _INSTRUCTIONS: dict[str, str] = {
             "Hiệu lực thường là 36 tháng kể từ ngày quyết định. Nhóm sản phẩm theo bộ danh mục đã dùng "
             "khi công nhận (QĐ 148/QĐ-TTg từ 24/02/2023, QĐ 1048/QĐ-TTg trước đó).",
     "ho_tro": "Hỗ trợ của các cơ quan cấp tỉnh cho xã khó khăn trong kỳ báo cáo (triệu đồng, không lũy kế).",
+    "kieu_mau": "Không bắt buộc. Mỗi xã có thôn hoặc tuyến đường kiểu mẫu một dòng. Số thôn và số tuyến đường "
+                "kiểu mẫu lũy kế (số nguyên ≥ 0); số thôn đăng ký trong năm; chiều dài (km) chỉ ghi khi có số tuyến.",
+    "ke_hoach": "Không bắt buộc: gửi kèm báo cáo đầu năm hoặc khi điều chỉnh kế hoạch. Năm phải là năm của kỳ báo "
+                "cáo. Chỉ tiêu của đơn vị: Mã đơn vị = mã đơn vị báo cáo. Đăng ký xã nâng cao / kiểu mẫu: mỗi xã "
+                "một dòng, Mã đơn vị = mã xã, Kế hoạch = 1.",
 }
 
 _HEADER_FONT = Font(bold=True)
@@ -99,6 +105,7 @@ def _lists() -> list[_ListSpec]:
         _ListSpec("entity_types", list(ENTITY_TYPES)),
         _ListSpec("estimate", ["x"]),
         _ListSpec("criteria_sets", list(CRITERIA_SETS)),
+        _ListSpec("indicators", list(INDICATORS.values())),
     ]
 
 
@@ -116,6 +123,7 @@ _VALIDATED: dict[tuple[str, str], str] = {
     ("ocop", "stars"): "stars",
     ("ocop", "status"): "statuses",
     ("ocop", "entity_type"): "entity_types",
+    ("ke_hoach", "indicator"): "indicators",
 }
 
 
@@ -126,6 +134,9 @@ _COMMUNE_VALIDATED: dict[tuple[str, str], str] = {
     ("nguon_von", "unit_code"): "unit_codes",
     ("ocop", "commune_code"): "commune_codes",
     ("ho_tro", "commune_code"): "commune_codes",
+    ("kieu_mau", "commune_code"): "commune_codes",
+    ("kieu_mau", "commune_name"): "commune_names",
+    ("ke_hoach", "unit_code"): "unit_codes",
 }
 
 

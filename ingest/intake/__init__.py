@@ -7,6 +7,8 @@
 - admin_units: the administrative unit lists (pure lookups); unit_list: imported lists' format
   and the rules that apply them; admin_check: the administrative checks of a submission
 - collect: findings as the reader collects them; reader: `read_submission`, the orchestration
+- extents: the sheets' declared and real extents from their XML, bounded before any grid is built;
+  isolation: `read_many` / `read_isolated`, the reader in worker processes with memory and time limits
 
 Imports only the core (`ingest.config`, `ingest.contract`, `ingest.findings`); nothing here
 touches the database (ingest/store/reference.py holds the `ref` schema's statements).

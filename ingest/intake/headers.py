@@ -14,6 +14,7 @@ from ingest.contract import CRITERIA, CRITERIA_NAMES, CRITERIA_SETS, SHEETS, THO
 from ingest.intake import assumed
 from ingest.intake import normalise as nz
 from ingest.intake.formats import HEADER_SCAN_ROWS, Grid
+from ingest.intake.plans import plan_indicator
 
 
 @dataclass(frozen=True)
@@ -89,6 +90,22 @@ COLUMNS: dict[str, dict[str, Col]] = {
         "description": Col(nz.clean_text, "bad_value"),
         "value_mvnd": Col(nz.number, "bad_number", required=True, value_required=True),
     },
+    # counts stay numbers here: GX names a fraction or a negative count (counts_whole, count_negative)
+    "kieu_mau": {
+        "commune_code": Col(_COMMUNE, "bad_code", required=True, value_required=True),
+        "commune_name": Col(nz.clean_text, "bad_value"),
+        "model_villages": Col(nz.number, "bad_number"),
+        "model_villages_registered": Col(nz.number, "bad_number"),
+        "model_roads": Col(nz.number, "bad_number"),
+        "model_roads_km": Col(nz.number, "bad_number"),
+    },
+    "ke_hoach": {
+        "year": Col(nz.integer, "bad_number", required=True, value_required=True),
+        "unit_code": Col(_UNIT, "bad_code", required=True, value_required=True),
+        "indicator": Col(plan_indicator, "bad_value", required=True, value_required=True),
+        "target": Col(nz.number, "bad_number", required=True, value_required=True),
+        "note": Col(nz.clean_text, "bad_value"),
+    },
 }
 # Defaults when an optional column is absent (else None).
 ABSENT = {"ntm_title": "none", "capital_type": "all", "is_estimate": False}
@@ -124,6 +141,18 @@ _ALIASES: dict[str, dict[str, list[str]]] = {
              "product_group": ["Nhóm", "Nhóm ngành"]},
     "ho_tro": {"supporting_agency": ["Cơ quan", "Đơn vị hỗ trợ"], "description": ["Nội dung"],
                "value_mvnd": ["Giá trị", "Số tiền", "Giá trị (triệu đồng)"]},
+    "kieu_mau": {"commune_code": ["Mã đơn vị hành chính", "Mã ĐVHC"], "commune_name": ["Tên đơn vị", "Xã"],
+                 "model_villages": ["Thôn kiểu mẫu", "Số thôn NTM kiểu mẫu", "Thôn NTM kiểu mẫu", "Số thôn, bản kiểu mẫu",
+                                    "Thôn đạt chuẩn NTM kiểu mẫu", "Số khu dân cư kiểu mẫu"],
+                 "model_villages_registered": ["Thôn đăng ký kiểu mẫu", "Số thôn đăng ký", "Đăng ký thôn kiểu mẫu",
+                                               "Số thôn đăng ký NTM kiểu mẫu"],
+                 "model_roads": ["Tuyến đường kiểu mẫu", "Số tuyến đường mẫu", "Tuyến đường mẫu", "Đường kiểu mẫu"],
+                 "model_roads_km": ["Chiều dài (km)", "Chiều dài tuyến đường kiểu mẫu", "Số km đường kiểu mẫu",
+                                    "Chiều dài đường kiểu mẫu (km)", "Km"]},
+    "ke_hoach": {"year": ["Năm kế hoạch"], "unit_code": ["Mã xã", "Mã đơn vị hành chính", "Mã ĐVHC"],
+                 "indicator": ["Chỉ tiêu kế hoạch", "Nội dung", "Tên chỉ tiêu"],
+                 "target": ["Kế hoạch năm", "Chỉ tiêu", "Mục tiêu", "Số lượng", "Kế hoạch (số lượng)"],
+                 "note": ["Ghi chú"]},
 }
 _INFO_ALIASES: dict[str, list[str]] = {
     "province_code": ["Mã tỉnh, thành phố"], "submitting_unit_code": ["Mã đơn vị", "Mã huyện"],
@@ -234,4 +263,4 @@ def is_total(cells: dict[str, Any], identity: str) -> bool:
 
 
 IDENTITY = {"tieu_chi_xa": "commune_code", "tieu_chi_huyen": "criterion", "nguon_von": "unit_code",
-             "ocop": "commune_code", "ho_tro": "commune_code"}
+             "ocop": "commune_code", "ho_tro": "commune_code", "kieu_mau": "commune_code", "ke_hoach": "unit_code"}

@@ -20,6 +20,7 @@ catalogue (`148` / `1048`) from its group's name or its decision date.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,12 @@ from ingest.intake import rules, sniff
 from ingest.intake.admin_check import check_admin, check_duplicates
 from ingest.intake.admin_units import AdminUnits
 from ingest.intake.collect import Collector
+from ingest.intake.extents import check_extents
 from ingest.intake.formats import HEADER_SCAN_ROWS, Grid, check_cell_sizes, load, sheet_key
 from ingest.intake.headers import COLUMNS, INFO, INFO_KEYS, find_header
 from ingest.intake.keys import check_keys
 from ingest.intake.names import check_names
+from ingest.intake.plans import check_plans
 from ingest.intake.sheetxml import check_workbook
 from ingest.intake.tables import Table, empty_frame, frame, marks_frame, read_info, read_table, table_frame
 
@@ -47,6 +50,7 @@ class ReadResult:
     findings: list[Finding]
     file_format: str  # "xlsx" | "csv_dir" | "zip" | "unknown"
     info: dict[str, Any] = field(default_factory=dict)
+    timing: tuple[datetime, datetime] | None = None  # when reading began and ended (set by intake.isolation)
 
     @property
     def meta(self) -> dict[str, Any]:
@@ -85,6 +89,8 @@ def read_submission(path: Path, admin: AdminUnits, settings: Settings | None = N
     frames: dict[str, pd.DataFrame] = {}
     info: dict[str, Any] = {}
     try:
+        if not check_extents(Path(path), settings, f):  # before calamine builds any grid
+            return ReadResult({}, f.done(), "xlsx", {})
         file_format, grids = load(Path(path), settings, f)
         if has_errors(f.items):
             return ReadResult({}, f.done(), file_format, {})
@@ -95,6 +101,9 @@ def read_submission(path: Path, admin: AdminUnits, settings: Settings | None = N
         if file_format == "xlsx":
             check_workbook(Path(path), f)  # hidden sheets, error cells, formulas without a value
         info, frames = _read_grids(grids, admin, settings, f)
+    except MemoryError:
+        f.add("error", "reader_error", "Đọc tệp vượt giới hạn bộ nhớ (MemoryError); hãy gửi tệp nhỏ hơn hoặc tách tệp",
+              "reading the file exceeded the memory limit (MemoryError); send a smaller file or split it")
     except Exception as exc:  # a bug must not lose the file: it becomes a finding
         f.add("error", "reader_error", f"Lỗi nội bộ khi đọc tệp: {exc!r}", f"internal error while reading: {exc!r}")
     return ReadResult(frames, f.done(), file_format, info)
@@ -158,6 +167,7 @@ def _read_grids(grids: list[Grid], admin: AdminUnits, settings: Settings,
               "tieu_chi_xa")
     check_admin(info, frames, admin, "tieu_chi_huyen" in by_sheet, f)
     check_names(info, frames, admin, f)
+    check_plans(info, frames, admin, f)  # kieu_mau and ke_hoach
     check_duplicates(frames, f)
     if "tieu_chi_xa" in tables:
         frames["tieu_chi_xa_mark"] = marks_frame(frames["tieu_chi_xa"], tables["tieu_chi_xa"])

@@ -36,7 +36,7 @@ def check_workbook(path: Path, f: Collector) -> None:
     """Findings for hidden contract sheets and for error / formula-without-value cells in them."""
     try:
         with zipfile.ZipFile(path) as archive:
-            for name, state, part in _contract_sheets(archive):
+            for name, state, part in contract_sheets(archive):
                 if state in ("hidden", "veryHidden"):
                     _hidden(f, name, state)
                 if part in archive.namelist() and _has_markers(archive, part):
@@ -45,7 +45,7 @@ def check_workbook(path: Path, f: Collector) -> None:
         return  # a damaged package is reported by the reader itself
 
 
-def _contract_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
+def contract_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     """(sheet name, state, zip part) of each contract sheet, through workbook.xml and its rels."""
     rels_name = "xl/_rels/workbook.xml.rels"
     targets: dict[str, str] = {}

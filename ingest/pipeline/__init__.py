@@ -15,11 +15,11 @@ from ingest.pipeline.closing import (
     start_run,
     transform,
 )
-from ingest.pipeline.files import discover, expand_paths, is_backfill_run, month_of, name_hints
+from ingest.pipeline.files import discover, expand_paths, is_backfill_run, month_folder, month_of, name_hints
 from ingest.pipeline.submissions import Outcome, ingest_paths, load, outcomes, receive, validate
 
 __all__ = [
     "Closing", "Outcome", "close_months", "discover", "expand_paths", "finish_run", "ingest_paths",
-    "is_backfill_run", "late_loaded_months", "load", "month_of", "name_hints", "outcome_counts", "outcomes",
+    "is_backfill_run", "late_loaded_months", "load", "month_folder", "month_of", "name_hints", "outcome_counts", "outcomes",
     "receive", "run_month", "start_run", "transform", "validate",
 ]

@@ -16,7 +16,7 @@ from typing import Any
 import psycopg
 
 from ingest.config import load_settings
-from ingest.pipeline.files import Progress, ReceivedAt, discover
+from ingest.pipeline.files import Progress, ReceivedAt, discover, month_folder
 from ingest.pipeline.submissions import Outcome, ingest_paths
 from ingest.store import locks
 from ingest.store import pipeline_runs as runs
@@ -137,12 +137,14 @@ def run_month(month: date, inbox: str | None, url: str, dag_id: str = "cli",
         run_id = start_run(url, dag_id, month)
         state, detail = "failed", None
         try:
+            looked_in = month_folder(inbox or settings.inbox, month)
             paths = discover(inbox or settings.inbox, month)
-            say(f"{len(paths)} file(s) in the inbox for {month:%Y-%m}")
+            say(f"{len(paths)} file(s) in {looked_in}")
             results = ingest_paths(paths, url, run_id, settings, build_docs=build_docs, progress=progress,
                                    backfill=backfill, received_at=received_at)
             say("dbt build …")
-            closing = close_months(url, run_id, [month], {"backfill": backfill, **outcome_counts(results)},
+            closing = close_months(url, run_id, [month], {"backfill": backfill, "looked_in": looked_in,
+                                                          **outcome_counts(results)},
                                    progress=progress, build_docs=build_docs)
             summary = closing.summaries[0] | {"coverage": closing.coverage_rows[month.strftime("%Y-%m")],
                                               "seconds": round(time.perf_counter() - t0, 1)}

@@ -48,6 +48,14 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
     return found
 
 
+def month_folder(inbox: str, month: date) -> str:
+    """Where a month's files are looked for: `<inbox>/<YYYY-MM>` (a path or a URL), as a run
+    that found nothing says it."""
+    if "://" not in inbox or inbox.startswith("file://"):
+        return str(Path(inbox.removeprefix("file://")) / month.strftime("%Y-%m"))
+    return f"{inbox.rstrip('/')}/{month:%Y-%m}"
+
+
 def discover(inbox: str, month: date) -> list[str]:
     """Submissions waiting in `<inbox>/<YYYY-MM>/`. The inbox is a folder or any
     `ObjectStoragePath` URL (`s3://...`, `file://...`); remote files are copied to a local spool."""

@@ -10,6 +10,8 @@ the single-process path (`ingest_paths`) does the same: one way.
 
 from __future__ import annotations
 
+import importlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -25,6 +27,7 @@ from ingest.intake.filecheck import Refused, marker_sha256
 from ingest.pipeline.files import Progress, ReceivedAt, name_hints
 from ingest.store import locks
 from ingest.store import statements as store
+from ingest.store.plan_history import previous_models
 
 Frames = dict[str, Any]
 
@@ -125,23 +128,33 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     """Read each received submission from the archive and validate it: the reader's checks per
     file, then the Great Expectations suites once over the whole batch (GX's fixed cost is per
     run, not per row). Rejections are recorded with their findings; the loader reads the accepted
-    files again from the archive. Never raises for bad input."""
-    from ingest.quality.validate import validate_batch
+    files again from the archive. Never raises for bad input. The files are read in parallel by
+    the reader's worker processes (intake.isolation) while Great Expectations is imported."""
+    from ingest.intake.isolation import Job, read_many
     from ingest.store.reference import load_admin_units
     from ingest.store.runs import record_runs
 
+    gx = _import_in_background("ingest.quality.validate")  # ~4 s, off the critical path
     settings = settings or load_settings()
     admin = load_admin_units(url)  # the package's lists plus the units imported into this database
     verdicts: dict[int, str] = {}
     pending: dict[int, tuple[dict[str, Any], Any]] = {}
     with psycopg.connect(url, autocommit=True) as conn:
-        for sid in submission_ids:
-            sub = store.submission(conn, sid)
-            if sub["status"] != "received" or sub["validated_at"] is not None:
+        subs = [store.submission(conn, sid) for sid in submission_ids]
+        todo = [s for s in subs if s["status"] == "received" and s["validated_at"] is None]
+        started = datetime.now(UTC)
+        results = read_many([Job(Path(s["archive_path"]), s["file_name"]) for s in todo], admin, settings)
+        read = {s["submission_id"]: result for s, result in zip(todo, results, strict=True)}
+        gx.join()
+        from ingest.quality.validate import validate_batch
+
+        for sub in subs:
+            sid = sub["submission_id"]
+            if sid not in read:
                 verdicts[sid] = sub["status"]
                 continue
             try:
-                item = _read_one(conn, sub, admin, settings)
+                item = _read_one(conn, sub, read[sid], started)
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files
                 _internal_error(conn, sid, exc)
                 item = None
@@ -164,19 +177,24 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     return [{"submission_id": sid, "status": verdicts[sid]} for sid in submission_ids]
 
 
-def _read_one(conn: psycopg.Connection, sub: dict[str, Any], admin, settings: Settings):
-    """Read one archived file, record the reader's run; a BatchItem for GX, or None if rejected."""
-    from ingest.intake.reader import read_submission
+def _import_in_background(module: str) -> threading.Thread:
+    thread = threading.Thread(target=importlib.import_module, args=(module,), daemon=True)
+    thread.start()
+    return thread
+
+
+def _read_one(conn: psycopg.Connection, sub: dict[str, Any], result: Any, started: datetime):
+    """Record the reader's run of one file (read by a worker process: a crash there rejects this
+    file only); a BatchItem for GX, or None if rejected."""
     from ingest.quality.validate import BatchItem
 
     sid = sub["submission_id"]
-    started = datetime.now(UTC)
-    result = read_submission(Path(sub["archive_path"]), admin, settings)
     meta = result.meta
+    started, finished = result.timing or (started, datetime.now(UTC))
     with conn.transaction():
         store.set_meta(conn, sid, meta)
         findings = list(result.findings) + _name_hint_findings(sub, meta)
-        store.record_reader_run(conn, sid, started, datetime.now(UTC), findings, len(result.frames),
+        store.record_reader_run(conn, sid, started, finished, findings, len(result.frames),
                                 sub["pipeline_run_id"])
         if result.rejected:
             store.set_status(conn, sid, "rejected", "failed the reader's checks: see audit.finding")
@@ -184,7 +202,8 @@ def _read_one(conn: psycopg.Connection, sub: dict[str, Any], admin, settings: Se
         unit, period = meta.get("submitting_unit_code"), meta.get("period")
         return BatchItem(sid, result.frames, sub["received_at"].date(),
                          store.previous_funding(conn, unit, period),
-                         store.previous_titles(conn, unit, period))
+                         store.previous_titles(conn, unit, period),
+                         previous_models(conn, unit, period))
 
 
 def _internal_error(conn: psycopg.Connection, sid: int, exc: Exception) -> None:
@@ -228,7 +247,7 @@ def load(submission_ids: list[int], url: str, settings: Settings | None = None) 
         conn.commit()
         subs.sort(key=lambda s: (s["submitting_unit_code"] or "", s["period"] or date.min,
                                  s["version"] or 0, s["submission_id"]))
-        read = _reader(conn, settings)
+        read = _reader(conn, settings, subs)
         for sub in subs:
             outcomes.append(_load_one(conn, sub, read))
         if any(o.status == "accepted" for o in outcomes):
@@ -289,18 +308,24 @@ def _reject_version(conn: psycopg.Connection, out: Outcome, status: str, check: 
     out.status, out.reason = status, msg_en
 
 
-def _reader(conn: psycopg.Connection, settings: Settings) -> Callable[[dict[str, Any]], Frames]:
-    """Reads an archived submission again (the reader is deterministic), with the administrative
-    units loaded once, when the first file is read."""
+def _reader(conn: psycopg.Connection, settings: Settings,
+            subs: list[dict[str, Any]]) -> Callable[[dict[str, Any]], Frames]:
+    """Reads the archived submissions to load again (the reader is deterministic), all at once in
+    the reader's worker processes, with the administrative lists of this database. A file whose
+    second read fails in a worker is read in this process (it was read safely once already)."""
+    from ingest.intake.isolation import Job, read_many
     from ingest.intake.reader import read_submission
     from ingest.store.reference import load_admin_units
 
-    admin: list[Any] = []
+    todo = [s for s in subs if s["status"] == "received" and s["validated_at"] is not None]
+    admin = load_admin_units(conn) if todo else None
+    results = read_many([Job(Path(s["archive_path"]), s["file_name"]) for s in todo], admin, settings) if todo else []
+    frames = {s["submission_id"]: r.frames for s, r in zip(todo, results, strict=True) if not r.rejected}
 
     def read(sub: dict[str, Any]) -> Frames:
-        if not admin:
-            admin.append(load_admin_units(conn))
-        return read_submission(Path(sub["archive_path"]), admin[0], settings).frames
+        if sub["submission_id"] in frames:
+            return frames.pop(sub["submission_id"])
+        return read_submission(Path(sub["archive_path"]), admin or load_admin_units(conn), settings).frames
 
     return read
 

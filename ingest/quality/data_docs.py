@@ -58,6 +58,9 @@ _HOME = re.compile(r'href="(?:\.\./)*index\.html"')
 _STATIC = re.compile(r'(src|href)="(?:\.\./|\./)*static/')
 _SUITE_LINK = re.compile(r'href="(?:\.\./)+expectations/')
 _INTEGRITY = re.compile(r'\s+(integrity="[^"]*"|crossorigin="[^"]*")')
+_VENDOR_FOOTER = re.compile(r"<footer>(?:(?!</footer>).)*?newsletter.*?</footer>", re.S | re.I)
+_ANSI = re.compile(r"\x1b(?:\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(?:\x07|\x1b\\)?|[@-Z\\-_])")
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u061c]")
 
 
 def node_modules(settings: Settings | None = None) -> Path:
@@ -111,7 +114,55 @@ def localise_html(page: str, depth: int) -> str:
     page = _HOME.sub(f'href="{up}index.html"', page)
     page = _STATIC.sub(lambda m: f'{m.group(1)}="{up}static/', page)
     page = _SUITE_LINK.sub(f'href="{up}expectations/', page)
+    page = _VENDOR_FOOTER.sub("", page)   # GX's newsletter banner: not for auditors
     return _INTEGRITY.sub("", page)
+
+
+def escape_text(value: str) -> str:
+    """Text from a submission for a page: escape sequences, control and bidi characters removed,
+    HTML-escaped (GX's renderers put unexpected values into the page as they are)."""
+    return html.escape(_UNSAFE.sub("", _ANSI.sub("", value)), quote=True)
+
+
+def _escaped(value: Any) -> Any:
+    if isinstance(value, str):
+        return escape_text(value)
+    if isinstance(value, dict):
+        return {k: _escaped(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_escaped(v) for v in value]
+    return value
+
+
+def escape_result(result: Any) -> Any:
+    """Every value a submission put into a GX result (unexpected values and rows, observed
+    values), escaped for HTML in place, before the renderers see them."""
+    for r in result.results:
+        if r.result:
+            r.result = _escaped(dict(r.result))
+    return result
+
+
+def breakdown_html(rows: list[tuple[str, str | None, list[Any]]]) -> str:
+    """For a page about a batch: per submission (label, link to its audit page, findings), which
+    rows failed in which sheet and column."""
+    if not rows:
+        return ""
+    parts = ['<div class="container-fluid" id="ntm-per-submission"><h3>Theo từng tệp / per submission</h3>'
+             '<table class="table table-sm"><thead><tr><th>Tệp</th><th>Kết quả</th><th>Dòng không đạt</th>'
+             '</tr></thead><tbody>']
+    for label, link, findings in rows:
+        name = escape_text(label)
+        cell = f'<a href="{escape_text(link)}">{name}</a>' if link else name
+        failed: dict[str, list[str]] = {}
+        for f in findings:
+            failed.setdefault(f"{f.check_name} ({f.sheet or '-'}:{f.column_name or '-'})", []).append(
+                str(f.excel_row) if f.excel_row is not None else "-")
+        detail = "; ".join(f"{escape_text(k)}: dòng {escape_text(', '.join(v[:50]))}"
+                           + (f" … (+{len(v) - 50})" if len(v) > 50 else "") for k, v in failed.items())
+        verdict = "không đạt" if any(f.severity == "error" for f in findings) else ("cảnh báo" if findings else "đạt")
+        parts.append(f"<tr><td>{cell}</td><td>{verdict}</td><td>{detail or '—'}</td></tr>")
+    return "".join(parts) + "</tbody></table></div>"
 
 
 def _write_atomic(path: Path, text: str) -> Path:
@@ -136,9 +187,12 @@ def page_run_name(when: datetime | None = None, suffix: str | None = None) -> st
 
 
 def render_validation_page(result: Any, suite: str, settings: Settings | None = None,
-                           asset: str | None = None) -> str:
+                           asset: str | None = None,
+                           per_submission: list[tuple[str, str | None, list[Any]]] | None = None) -> str:
     """Render one validation result (and, once per process, the suite pages and the index) into
-    the site; returns the page's file:// URL. `asset` names what was validated on the page."""
+    the site; returns the page's file:// URL. `asset` names what was validated on the page;
+    `per_submission` (label, audit page link, findings) says for a batch which rows of which file
+    failed. Values from submissions are escaped (`escape_result`): the result is changed in place."""
     from great_expectations.render.renderer import ValidationResultsPageRenderer
     from great_expectations.render.view import DefaultJinjaPageView
 
@@ -149,9 +203,13 @@ def render_validation_page(result: Any, suite: str, settings: Settings | None = 
     run_name = page_run_name()
     rel = f"validations/{suite}/{run_name}.html"
     result.meta["run_id"] = {"run_name": run_name, "run_time": datetime.now(UTC).isoformat()}
-    result.meta["batch_kwargs"] = {"data_asset_name": asset or suite}
-    document = ValidationResultsPageRenderer().render(result)
-    path = _write_page(site, rel, DefaultJinjaPageView().render(document))
+    result.meta["batch_kwargs"] = {"data_asset_name": escape_text(asset or suite)}
+    document = ValidationResultsPageRenderer().render(escape_result(result))
+    page = DefaultJinjaPageView().render(document)
+    if per_submission:
+        page = page.replace("<footer>", breakdown_html(per_submission) + "<footer>", 1) \
+            if "<footer>" in page else page.replace("</body>", breakdown_html(per_submission) + "</body>", 1)
+    path = _write_page(site, rel, page)
     return path.as_uri()
 
 
@@ -167,6 +225,14 @@ def _render_suite_pages(site: str, root: str) -> None:
         _write_page(site_dir, f"expectations/{name}.html", DefaultJinjaPageView().render(document))
 
 
+def _audit_site_link(site: Path) -> str:
+    """The audit site (month → province → district → submission), beside the Data Docs."""
+    index = load_settings().audit_site_dir / "index.html"
+    rel = os.path.relpath(index, site)
+    return (f'<p><a href="{html.escape(Path(rel).as_posix())}">Nhật ký kiểm tra theo tháng, tỉnh, huyện / '
+            f'audit trail by month, province, district</a> (ntm audit --site)</p>')
+
+
 def write_index(site: Path) -> Path:
     """A small index of the suites and of the latest validation pages (local styles only)."""
     latest = sorted(site.glob("validations/*/*.html"), key=lambda p: p.name, reverse=True)[:200]
@@ -176,6 +242,7 @@ def write_index(site: Path) -> Path:
     page = (f'<!DOCTYPE html><html><head><meta charset="UTF-8"><title>NTM Data Docs</title>'
             f'<link rel="stylesheet" href="vendor/{VENDOR["https://maxcdn.bootstrapcdn.com/bootstrap/4.3.1/css/bootstrap.min.css"]}">'
             f'</head><body class="container"><h1>NTM — kiểm tra dữ liệu / data quality</h1>'
+            f'{_audit_site_link(site)}'
             f'<h2>Bộ quy tắc / Expectation suites</h2><ul>{suites}</ul>'
             f'<h2>Lần kiểm tra gần nhất / Latest validations</h2><ul>{runs}</ul></body></html>')
     return _write_atomic(site / "index.html", page)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ingest.quality import plan_frames
 from ingest.quality.suites import CROSS, SHEETS
 
 VALIDITY_MONTHS = 36
@@ -36,8 +37,11 @@ REQUIRED: dict[str, dict[str, str]] = {
     "ocop": {"excel_row": _INT, "product_name": _STR, "commune_code": _STR, "product_group": _STR,
              "stars": _INT, "status": _STR, "decision_date": _DATE, "valid_until": _DATE, "catalogue": _STR},
     "ho_tro": {"excel_row": _INT, "commune_code": _STR, "supporting_agency": _STR, "value_mvnd": _FLOAT},
+    "kieu_mau": {"excel_row": _INT, "commune_code": _STR, "model_villages": _FLOAT,
+                 "model_villages_registered": _FLOAT, "model_roads": _FLOAT, "model_roads_km": _FLOAT},
+    "ke_hoach": {"excel_row": _INT, "year": _INT, "unit_code": _STR, "indicator": _STR, "target": _FLOAT},
 }
-OPTIONAL_SHEETS = {"tieu_chi_huyen", "ocop", "ho_tro"}
+OPTIONAL_SHEETS = {"tieu_chi_huyen", "ocop", "ho_tro", "kieu_mau", "ke_hoach"}
 # Optional columns the rules read: added empty when a frame lacks them (no finding).
 OPTIONAL_COLUMNS = {"tieu_chi_xa": ["hardship"], "tieu_chi_huyen": ["district_title"],
                     "ocop": ["entity_type", "entity_name", "product_code"]}
@@ -52,6 +56,7 @@ class BatchItem:
     received_on: date
     previous_funding: pd.DataFrame | None = None
     previous_titles: pd.DataFrame | None = None
+    previous_models: pd.DataFrame | None = None  # kieu_mau of the previous month (commune_code, counts)
 
 
 Prepared = tuple[dict[str, pd.DataFrame], dict[int, set[tuple[str, str]]]]
@@ -124,6 +129,8 @@ def prepare(items: Sequence[BatchItem]) -> Prepared:
     columns), and per submission the (sheet, column) pairs missing from its frames."""
     frames, column_rows, missing = _stack_sheets(items)
     meta, prev_funding, prev_titles = _batch_meta(items)
+    frames["kieu_mau"] = plan_frames.kieu_mau(frames["kieu_mau"], items)
+    frames["ke_hoach"] = plan_frames.ke_hoach(frames["ke_hoach"], meta)
     frames["thong_tin"] = _thong_tin(frames, meta)
     frames["nguon_von"] = _nguon_von(frames["nguon_von"], prev_funding)
     frames["ocop"] = _ocop(frames["ocop"], meta)
@@ -276,11 +283,12 @@ def _references(frames: dict[str, pd.DataFrame], meta: pd.DataFrame) -> list[pd.
     own = meta[["submission_key", "submitting_unit_code"]].rename(columns={"submitting_unit_code": "code"})
     refs = []
     for sheet, col in (("tieu_chi_xa_mark", "commune_code"), ("ocop", "commune_code"), ("ho_tro", "commune_code"),
-                       ("nguon_von", "unit_code")):
+                       ("nguon_von", "unit_code"), ("kieu_mau", "commune_code"), ("ke_hoach", "unit_code")):
         f = frames[sheet]
         if f.empty:
             continue
         f = f[f["source_code"] != "tong"] if sheet == "nguon_von" else f
+        f = plan_frames.registrations(f) if sheet == "ke_hoach" else f  # targets name the unit itself
         ref = f[["submission_key", "excel_row", col]].rename(columns={col: "reference"})
         ref = ref.merge(listed.rename(columns={"commune_code": "reference"}), on=["submission_key", "reference"],
                         how="left")

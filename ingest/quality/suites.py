@@ -29,7 +29,8 @@ from typing import Any
 from ingest import contract
 from ingest.quality.context import BATCH_DEFINITION, DATASOURCE, context_root, forget, gx_module
 
-SHEETS = ("thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")
+SHEETS = ("thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro",
+          "kieu_mau", "ke_hoach")
 CROSS = "cross_sheet"
 SUITES = (*SHEETS, CROSS)
 MART = "mart_reconciliation"   # ingest/warehouse/reconcile.py
@@ -46,6 +47,10 @@ CRITERIA_SETS = tuple(contract.CRITERIA_SETS)
 MAX_AMOUNT = 1e12  # million VND; anything above (or ±inf) is not a real figure
 TOTAL_TOLERANCE = 0.5
 VALIDITY_SLACK_DAYS = 31
+INDICATORS = tuple(contract.INDICATORS)         # ke_hoach: targets and registrations
+REGISTRATIONS = tuple(contract.PLAN_REGISTRATIONS)
+MODEL_COUNTS = ("model_villages", "model_villages_registered", "model_roads")  # kieu_mau, whole numbers ≥ 0
+MAX_COUNT = 1e9
 
 def _rule(cls_name: str, check: str, vi: str, en: str, severity: str = "critical", report: str | None = None,
           value: str | None = None, sheet: str | None = None, check_column: str | None = None, **kwargs: Any):
@@ -118,6 +123,8 @@ def build_suites() -> dict[str, list[Any]]:
         "nguon_von": _nguon_von_rules(),
         "ocop": _ocop_rules(),
         "ho_tro": _ho_tro_rules(),
+        "kieu_mau": _kieu_mau_rules(),
+        "ke_hoach": _ke_hoach_rules(),
         CROSS: _cross_sheet_rules(),
         MART: _mart_rules(),
     }
@@ -240,6 +247,78 @@ def _ho_tro_rules() -> list[Any]:
         _code_rule("commune_code", "5"),
         _not_null("supporting_agency"),
         *_amount("value_mvnd"),
+    ]
+
+
+def _count(column: str, what_vi: str) -> list[Any]:
+    """A count: ≥ 0 and whole (the frame's `<column>_fraction` is its part after the point)."""
+    return [
+        _rule("ExpectColumnValuesToBeBetween", "count_negative",
+              f"{what_vi} {{value}} ở cột {column} không được âm.",
+              f"The count {{value}} in column {column} must not be negative.",
+              column=column, min_value=0, max_value=MAX_COUNT),
+        _rule("ExpectColumnValuesToBeBetween", "count_not_whole",
+              f"{what_vi} {{value}} ở cột {column} phải là số nguyên.",
+              f"The count {{value}} in column {column} must be a whole number.",
+              report=column, value=column, column=f"{column}_fraction", min_value=0, max_value=0),
+    ]
+
+
+def _kieu_mau_rules() -> list[Any]:
+    """Model villages and roads (submission-format.md, `kieu_mau`): whole counts ≥ 0; a road length
+    needs its count of roads (error); a cumulative count that falls from the previous month's
+    accepted submission is a warning (a recognition withdrawn, or a typing slip)."""
+    return [
+        _not_null("commune_code"),
+        _code_rule("commune_code", "5"),
+        _unique(["commune_code"], "duplicate_commune", "Xã", "commune"),
+        *_count("model_villages", "Số thôn kiểu mẫu"),
+        *_count("model_villages_registered", "Số thôn đăng ký kiểu mẫu"),
+        *_count("model_roads", "Số tuyến đường kiểu mẫu"),
+        _rule("ExpectColumnValuesToBeBetween", "road_length_negative",
+              "Chiều dài {value} km ở cột model_roads_km không được âm.",
+              "The length {value} km in column model_roads_km must not be negative.",
+              column="model_roads_km", min_value=0, max_value=MAX_COUNT),
+        _rule("ExpectColumnValuesToBeInSet", "road_length_without_count",
+              "Xã {commune_code} ghi {model_roads_km} km đường kiểu mẫu nhưng không ghi số tuyến đường kiểu mẫu.",
+              "Commune {commune_code} gives {model_roads_km} km of model roads but no count of model roads.",
+              report="model_roads_km", value="model_roads_km", column="road_length_without_count", value_set=[False]),
+        _rule("ExpectColumnValuesToBeBetween", "model_count_decreased",
+              "Số thôn kiểu mẫu (lũy kế) của xã {commune_code} giảm từ {prev_model_villages} (tháng trước) "
+              "xuống {model_villages}.",
+              "The cumulative count of model villages of commune {commune_code} fell from {prev_model_villages} "
+              "(previous month) to {model_villages}.",
+              severity="warning", report="model_villages", value="model_villages",
+              column="model_villages_change", min_value=0),
+        _rule("ExpectColumnValuesToBeBetween", "model_count_decreased",
+              "Số tuyến đường kiểu mẫu (lũy kế) của xã {commune_code} giảm từ {prev_model_roads} (tháng trước) "
+              "xuống {model_roads}.",
+              "The cumulative count of model roads of commune {commune_code} fell from {prev_model_roads} "
+              "(previous month) to {model_roads}.",
+              severity="warning", report="model_roads", value="model_roads",
+              column="model_roads_change", min_value=0),
+    ]
+
+
+def _ke_hoach_rules() -> list[Any]:
+    """The year's plan (submission-format.md, `ke_hoach`): the plan's year is the period's year,
+    targets are whole numbers ≥ 0, a registration's target is 1, one row per (unit, indicator)."""
+    return [
+        _not_null("year"),
+        _rule("ExpectColumnValuesToBeBetween", "plan_year_mismatch",
+              "Kế hoạch năm {value} nhưng kỳ báo cáo là {period}: kế hoạch phải là của năm kỳ báo cáo.",
+              "The plan is for {value} but the reporting period is {period}: the plan must be for the period's year.",
+              report="year", value="year", column="years_after_period", min_value=0, max_value=0),
+        _code_rule("unit_code", "2/3/5"),
+        _in_set("indicator", INDICATORS, "indicator_known"),
+        _not_null("indicator"),
+        _not_null("target"),
+        *_count("target", "Chỉ tiêu kế hoạch"),
+        _rule("ExpectColumnValuesToBeInSet", "registration_target",
+              "Dòng đăng ký {indicator} của xã {unit_code} phải ghi kế hoạch 1 (tìm thấy {value}).",
+              "The registration {indicator} of commune {unit_code} must have target 1 (found {value}).",
+              column="target", value_set=[1, 1.0], row_condition=_col("indicator").is_in(list(REGISTRATIONS))),
+        _unique(["year", "unit_code", "indicator"], "duplicate_plan_row", "Dòng kế hoạch", "plan row"),
     ]
 
 

@@ -147,8 +147,8 @@ def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
             findings[k].append(f)
         finished = datetime.now(UTC)
         result_dict = result.to_json_dict()
-        docs_url = render_validation_page(result, suite_name, settings, _asset_label(suite_name, batch)) \
-            if build_docs else None
+        docs_url = render_validation_page(result, suite_name, settings, _asset_label(suite_name, batch),
+                                          _per_submission(batch, findings, settings)) if build_docs else None
         slim = slim_result(result_dict)
         slim["batch_size"] = len(batch)
         for i in range(len(batch)):
@@ -162,6 +162,20 @@ def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
     if build_docs:
         write_index(settings.data_docs_dir)
     return {item.key: per_item[i] for i, item in enumerate(batch)}
+
+
+def _per_submission(batch: Sequence[BatchItem], findings: dict[int, list[Finding]],
+                    settings: Settings) -> list[tuple[str, str | None, list[Finding]]]:
+    """For a batch page: each submission's label, its audit site page (keys that are submission
+    ids), and its findings of the suite."""
+    if len(batch) < 2:
+        return []
+    out = []
+    for i, item in enumerate(batch):
+        link = (settings.audit_site_dir / "submission" / f"{item.key}.html").as_uri() \
+            if isinstance(item.key, int) else None
+        out.append((f"#{item.key} {_asset_label('', [item]).removeprefix(': ')}", link, findings[i]))
+    return out
 
 
 def _asset_label(suite: str, batch: Sequence[BatchItem]) -> str:

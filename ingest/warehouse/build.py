@@ -80,10 +80,10 @@ def _node_line(event: Any) -> str | None:
 
 def dbt_vars(settings: Settings | None = None) -> dict[str, str]:
     """The dbt vars that come from the configuration: `ntm_provinces` (NTM_PROVINCES: the
-    deployment's provinces for coverage; '' = the provinces that sent anything, `all` = the
-    whole country, else comma-separated codes)."""
+    deployment's provinces for coverage: comma-separated codes, else `all`, the whole country,
+    which is also what unset means (marts.md, "Who is expected"))."""
     settings = settings or load_settings()
-    return {"ntm_provinces": ",".join(settings.provinces or ())}
+    return {"ntm_provinces": ",".join(settings.provinces or ("all",))}
 
 
 def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, float]:

@@ -6,6 +6,10 @@ that build copy; only when the build, its tests and every check passed is `marts
 for `marts` in one transaction (`meta.publish_marts_build`, migration 0008). A failed build, a
 failed check or a killed process leaves BI users' `marts` exactly as they were. Builds are
 serialised across processes by the warehouse advisory lock (ingest.store.locks).
+
+Row-level security for province readers (migration 0020) is applied to `marts_build` in the same
+transaction as the swap (`meta.secure_marts`), because rebuilt tables carry no policies: the
+marts are never visible, even for a moment, without them.
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ def prepare_build_schema(url: str) -> int:
         return conn.execute("SELECT meta.prepare_marts_build()").fetchone()[0]
 
 
+def secure_build_schema(conn: psycopg.Connection) -> int:
+    """Province readers' row-level security on every table of the build schema with a
+    province_code (migration 0020); returns how many tables it secured."""
+    return conn.execute("SELECT meta.secure_marts(%s)", (BUILD_SCHEMA,)).fetchone()[0]
+
+
 def build_checked(url: str, months: Sequence[date] | None = None, *, full_refresh: bool = False,
                   select: list[str] | None = None, pipeline_run_id: int | None = None,
                   progress: Progress | None = None, build_docs: bool = True) -> Publication:
@@ -83,7 +93,8 @@ def _check_and_publish(url: str, built: BuildResult | None, months: Sequence[dat
             record_runs(conn, checks, None, pipeline_run_id)
     checks_ok = dbt_ok and all(run.success for run in checks)
     if checks_ok:
-        with psycopg.connect(url, autocommit=True) as conn:
+        with psycopg.connect(url, autocommit=True) as conn, conn.transaction():
+            secure_build_schema(conn)
             conn.execute("SELECT meta.publish_marts_build()")
     failures = list(built.failures) if built else []
     failures += [Failure(f"mart_checks:{f.check_name}", "fail", f.message_en)

@@ -2,8 +2,8 @@
 loopback, LocalExecutor) on a real PostgreSQL: the monthly DAG triggered over the REST API, a run
 with a bad submission, a three-month backfill and an identical second backfill.
 
-One Airflow for the module (~30 s to start); each run of a province month takes a few tens of
-seconds. Marked e2e: `make test-fast` leaves it out."""
+The session's Airflow (tests/fixtures/airflow.py, ~30 s to start, shared with test_airflow_ops.py);
+each run of a province month takes a few tens of seconds. Marked e2e: `make test-fast` leaves it out."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from ingest.store.db import migrate_all
 from tests.fixtures.airflow import (
     BACKFILL_MONTHS,
     BAD_MONTH,
@@ -23,67 +22,11 @@ from tests.fixtures.airflow import (
     PROVINCE,
     SINGLE_MONTH,
     LocalAirflow,
-    local_airflow,
-    with_xa,
 )
-from tests.fixtures.database import create_database, drop_database
-from tests.fixtures.pipeline import with_version
 
 pytestmark = pytest.mark.e2e
 
 MARTS = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage")
-
-
-LATE_MONTH = date(2023, 7, 1)
-
-
-
-class TestLateResubmission:
-    """A correction loaded with `ntm ingest` (outside any run) is noticed by ntm_raw_watch, whose
-    raw Asset event schedules ntm_rebuild, which rebuilds the marts. Runs first, with its own
-    Airflow (scheduling on, ntm_monthly left paused) and warehouse."""
-
-    def test_a_late_load_triggers_the_rebuild_through_the_raw_assets(self, server_url: str, tmp_path: Path) -> None:
-        from ingest.config import environment
-        from ingest.devtools.generate import generate
-        from ingest.pipeline import ingest_paths, transform
-
-        url = create_database(server_url, prefix="ntm_e2e")
-        state = tmp_path / "state"
-        try:
-            migrate_all(url)
-            paths = generate(PROVINCE, [LATE_MONTH], tmp_path / "inbox", seed=5)
-            with environment({"NTM_STATE_DIR": str(state)}):
-                assert {o.status for o in ingest_paths([str(p) for p in paths], url, build_docs=False)} == {"accepted"}
-                assert transform(url).success
-                first = with_xa(paths, LATE_MONTH)[0]
-                correction = with_version(first, 2, tmp_path / first.name.replace("_v1", "_v2"))
-                [late] = ingest_paths([str(correction)], url, build_docs=False)  # as `ntm ingest` does
-            assert late.status == "accepted"
-            before = marts_checksums(url)
-            with local_airflow(state, url, tmp_path / "inbox", server_url, schedule=True) as af:
-                for dag_id in ("ntm_raw_watch", "ntm_rebuild"):
-                    af.client.wait_for_dag(dag_id)
-                    af.client.unpause(dag_id)
-                watch = af.client.wait_run("ntm_raw_watch", af.client.trigger("ntm_raw_watch"))
-                assert watch["state"] == "success"
-                rebuild = af.client.wait_for_runs("ntm_rebuild", 1)[0]
-                assert rebuild["state"] == "success", af.client.task_states("ntm_rebuild", rebuild["dag_run_id"])
-                assert rebuild["run_type"] == "asset_triggered"
-                closed = af.client.xcom("ntm_rebuild", rebuild["dag_run_id"], "close_months")
-                [summary] = closed["summaries"]
-                assert summary["month"] == f"{LATE_MONTH:%Y-%m}" and summary["mart_checks_success"]
-                assert closed["published"]
-            with psycopg.connect(url) as conn:
-                version = conn.execute(
-                    "SELECT latest_version FROM marts.mart_submission_coverage WHERE month = %s AND district_code = %s",
-                    (LATE_MONTH, late.submitting_unit_code)).fetchone()
-                runs = conn.execute("SELECT state FROM audit.pipeline_run WHERE dag_id = 'ntm_rebuild'").fetchall()
-            assert version == (2,)
-            assert ("success",) in runs
-            assert marts_checksums(url)["mart_submission_coverage"] != before["mart_submission_coverage"]
-        finally:
-            drop_database(server_url, url)
 
 
 def marts_checksums(url: str) -> dict[str, tuple[int, str]]:
@@ -165,8 +108,11 @@ def test_a_run_with_conf_backfill_is_judged_by_the_declared_date(airflow: LocalA
 
 def test_a_bad_submission_is_reported_and_does_not_stop_the_run(airflow: LocalAirflow, e2e_warehouse: str,
                                                                e2e_inbox) -> None:
-    _, summary = run_and_wait(airflow, BAD_MONTH)
+    run_id, summary = run_and_wait(airflow, BAD_MONTH)
     assert [r["file_name"] for r in summary["rejected"]] == [e2e_inbox["bad_file"]]
+    # a rejected district: the run succeeds with a `warning` outcome, its last task skipped by design
+    assert summary["outcome"] == "warning"
+    assert airflow.client.task_states(MONTHLY, run_id)["all_districts_in"] == "skipped"
     rejected_unit = summary["rejected"][0]["unit"]
     assert summary["coverage"]["rejected_units"] == [rejected_unit]
     assert summary["accepted"] == summary["files"] - 1 > 0

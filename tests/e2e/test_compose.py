@@ -84,3 +84,24 @@ def test_the_image_installs_from_the_lock_file() -> None:
     assert "uv sync --frozen --no-dev" in dockerfile
     assert "COPY pyproject.toml uv.lock" in dockerfile
     assert re.search(r"^USER (?!root)\w+", dockerfile, re.M)
+
+
+def test_superset_is_an_opt_in_profile_with_a_pinned_official_image_and_secrets_from_env() -> None:
+    import json
+
+    assert "superset" not in compose("config", "--services").stdout.split()  # not started by default
+    res = compose("--profile", "bi", "config", "--format", "json")
+    assert res.returncode == 0, res.stderr
+    services = json.loads(res.stdout)["services"]
+    for name in ("superset", "superset-init"):
+        image = services[name]["image"]
+        assert image.startswith("apache/superset:") and re.fullmatch(r"apache/superset:\d+\.\d+\.\d+(-dev)?", image)
+        assert services[name]["profiles"] == ["bi"]
+        mounts = {(v["source"].split("/")[-1], v["target"]) for v in services[name]["volumes"]}
+        assert ("dashboards", "/app/ntm_dashboards") in mounts  # the same dashboard files as `make bi`
+    assert services["superset"]["depends_on"]["superset-init"]["condition"] == "service_completed_successfully"
+    assert [p["host_ip"] for p in services["superset"]["ports"]] == ["127.0.0.1"]
+    text = COMPOSE_FILE.read_text()
+    example = ENV_EXAMPLE.read_text()
+    for var in ("SUPERSET_SECRET_KEY", "SUPERSET_DB_PASSWORD", "SUPERSET_READER_PASSWORD", "SUPERSET_ADMIN_PASSWORD"):
+        assert f"${{{var}:?" in text and re.search(rf"^{var}=CHANGE_ME$", example, re.M), var

@@ -2,7 +2,7 @@
 
 The warehouse side: `mart_submission_coverage` built by dbt from audit.submission rows written
 here as the pipeline writes them, for Bắc Ninh (27) and Hà Nội's Ba Đình (001), with the
-deployment's provinces configured three ways (NTM_PROVINCES=27, unset, all). The ingest side:
+deployment's provinces configured three ways (NTM_PROVINCES=27, unset = the whole country, all). The ingest side:
 the real reader and loader record the declared date, the backfill flag and the unit a file name
 names. Expected values are worked out by hand in the comments.
 
@@ -105,14 +105,14 @@ def test_expected_units_every_month_asked_about(coverage_builds) -> None:
     assert {r["province_code"] for (m, _u), r in cov.items() if m < JULY_2025} == {"27"}
 
 
-def test_provinces_that_sent_when_unset(coverage_builds) -> None:
+def test_unset_is_the_whole_country(coverage_builds) -> None:
+    # marts.md, "Who is expected": the whole country when NTM_PROVINCES is unset, not the
+    # provinces that happened to send (a silent province would never show up missing)
     cov = coverage_builds[""]
-    # Ba Đình (001) sent for May 2023: Hà Nội is served; its 30 districts less the 12 quận of wards only
-    hanoi = sorted(u for (m, u), r in cov.items() if m == MAY and r["province_code"] == "01")
-    assert len(hanoi) == 18 and "001" not in hanoi
-    assert [u for (m, u), r in cov.items() if m == MAY and r["province_code"] == "27"] == EXPECTED_27
-    assert {u for (m, u) in cov if m == JULY_2025} == {"01", "24"}
-    assert len(cov) == 76 * (6 + 18) + 2
+    assert cov.keys() == coverage_builds["all"].keys()
+    assert sum(1 for m, _u in cov if m == MAY) == 635
+    assert {u: r["status"] for (m, u), r in cov.items() if m == MAY and r["province_code"] == "27"} == {
+        u: coverage_builds["27"][(MAY, u)]["status"] for u in EXPECTED_27}
 
 
 def test_the_whole_country(coverage_builds) -> None:
@@ -138,7 +138,8 @@ def test_summary_status_and_notification_show_the_new_columns(coverage_builds, m
     _subject, body = message({"month": "2019-03", "run_id": 1, "backfill": True, "coverage": s})
     assert "backfill" in body and "259: late, v1 (mới nhất / latest v1), ngày báo cáo / submitted on 2019-04-20, backfill" in body
 
-    assert main(["status", "--database-url", url, "--month", "2023-05"]) == 0
+    with environment({"NTM_PROVINCES": "27"}):  # ntm status reads live: the setting applies when it runs
+        assert main(["status", "--database-url", url, "--month", "2023-05"]) == 0
     out = capsys.readouterr().out
     assert "6 expected: 2 on time, 2 late, 1 missing, 1 rejected" in out
     assert "19/06/2023" in out and "v2" in out and "v3" in out      # 263: submitted on, in force, latest
@@ -277,8 +278,14 @@ def test_the_demo_shows_a_real_month(fresh_database_url, tmp_path, monkeypatch, 
 
     monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
     monkeypatch.delenv("NTM_PROVINCES", raising=False)
+    monkeypatch.delenv("NTM_INBOX", raising=False)
     assert run_demo(fresh_database_url, [APRIL, MAY], "27") == 0
     out = capsys.readouterr().out
+    # one inbox: the demo's files are where `ntm run` and Airflow look (NTM_INBOX's default)
+    inbox = tmp_path / "state" / "inbox"
+    assert sorted(p.name for p in (inbox / "2023-04").iterdir())[:2] == ["2023-04_258_v1.xlsx", "2023-04_260_v1.xlsx"]
+    assert (inbox / "2023-04" / "2023-04_262_v2_messy.xlsx").is_file()
+    assert f"inbox (where `ntm run` and Airflow look): {inbox}/<YYYY-MM>/" in out
     # April: 258 late, 259 missing, 260 not a workbook; May: 262 late, 263 missing, 264 not a workbook
     assert "coverage 2023-04: 6 expected: 3 on time, 1 late, 1 missing, 1 rejected" in out
     assert "coverage 2023-05: 6 expected: 3 on time, 1 late, 1 missing, 1 rejected" in out

@@ -50,10 +50,11 @@ def test_monthly_dag_shape(parsed: dict) -> None:
     assert monthly["deadline"] == ["DeadlineAlert"]
     assert monthly["catchup"] is False
     tasks = monthly["tasks"]
-    assert list(tasks) == ["begin", "discover", "receive", "validate", "load", "close_month", "finish"]
+    assert list(tasks) == ["begin", "discover", "receive", "validate", "load", "close_month", "all_districts_in", "finish"]
     assert tasks["receive"]["mapped"] and tasks["validate"]["mapped"] and not tasks["load"]["mapped"]
     assert {o for o in tasks["load"]["outlets"]} == {f"ntm.raw.{t}" for t in (
-        "thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro")}
+        "thong_tin", "tieu_chi_xa", "tieu_chi_xa_mark", "tieu_chi_huyen", "nguon_von", "ocop", "ho_tro",
+        "kieu_mau", "ke_hoach")}
     assert "ntm.marts.mart_progress" in tasks["close_month"]["outlets"]
     # the run record: opened by a setup task, finished by a teardown after the month is closed
     assert tasks["begin"]["setup"] and tasks["finish"]["teardown"]

@@ -139,7 +139,9 @@ def test_frame_columns_match_the_raw_tables() -> None:
     sql = (migrations / "0003_raw.sql").read_text()
     later = "\n".join(p.read_text() for p in sorted(migrations.glob("*.sql")) if p.name > "0003_raw.sql")
     for table, columns in FRAME_COLUMNS.items():
-        body = re.search(rf"CREATE TABLE raw\.{table} \((.*?)\n\);", sql, re.S)[1]
+        body = re.search(rf"CREATE TABLE raw\.{table} \((.*?)\n\);", sql, re.S) \
+            or re.search(rf"CREATE TABLE raw\.{table} \((.*?)\n\);", later, re.S)  # tables added later (0014)
+        body = body[1]
         names = [m[1] for m in re.finditer(r"^\s+([a-z_]+)\s+(?:text|date|integer|boolean|numeric|jsonb|bigint)",
                                            body, re.M)]
         names += re.findall(rf"ALTER TABLE raw\.{table} ADD COLUMN ([a-z_]+)", later)

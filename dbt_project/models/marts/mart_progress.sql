@@ -6,12 +6,23 @@
 -- report moves no denominator. Codes are those in force in the month: legacy units up to
 -- 2025-06, the 2025 units from 2025-07 (no district rows, district columns null);
 -- successor_code links a legacy unit to its 2025 unit.
+-- Model villages and roads (kieu_mau) come from the latest submission of the xã's unit carrying
+-- the sheet, carried forward like the titles (null where the unit never sent it, 0 for a xã
+-- absent from a sheet that was sent); registrations come from the plan in force (ke_hoach; null
+-- where the unit has no plan for the year): int_commune_plan_model.
 with known as (
     select
-        *,
-        {{ criteria_band('criteria_met') }} as criteria_band,
-        (ntm_title <> 'none' and criteria_met < criteria_total) as title_at_risk
-    from {{ ref('int_commune_known_month') }}
+        k.*,
+        {{ criteria_band('k.criteria_met') }} as criteria_band,
+        (k.ntm_title <> 'none' and k.criteria_met < k.criteria_total) as title_at_risk,
+        pm.model_villages,
+        pm.model_roads,
+        coalesce(pm.has_plan, false) as has_plan,
+        coalesce(pm.registered_advanced, false) as registered_advanced,
+        coalesce(pm.registered_model, false) as registered_model
+    from {{ ref('int_commune_known_month') }} as k
+    left join {{ ref('int_commune_plan_model') }} as pm
+        on pm.month = k.month and pm.commune_code = k.commune_code
 ),
 
 rolled as (
@@ -28,7 +39,13 @@ rolled as (
         count(*) filter (where criteria_band = '5-9') as communes_5_9,
         count(*) filter (where criteria_band = '<5') as communes_lt5,
         count(*) filter (where title_at_risk) as titles_at_risk,
-        count(*) filter (where hardship in ('kk', 'dbkk')) as communes_hardship
+        count(*) filter (where hardship in ('kk', 'dbkk')) as communes_hardship,
+        sum(model_villages) as model_villages,
+        sum(model_roads) as model_roads,
+        case when bool_or(has_plan) then count(*) filter (where registered_advanced) end
+            as communes_registered_advanced,
+        case when bool_or(has_plan) then count(*) filter (where registered_model) end
+            as communes_registered_model
     {%- endcall %}
 ),
 
@@ -143,7 +160,11 @@ select
             order by t.district_code, t.month desc
         ) as latest_title
         where latest_title.district_title in ('ntm', 'advanced', 'model')
-    ) end::integer as districts_ntm
+    ) end::integer as districts_ntm,
+    r.model_villages::integer as model_villages,
+    r.model_roads::integer as model_roads,
+    r.communes_registered_advanced::integer as communes_registered_advanced,
+    r.communes_registered_model::integer as communes_registered_model
 from rolled as r
 left join expected as e on e.month = r.month and e.unit_level = r.unit_level and e.unit_code = r.unit_code
 {{ join_unit_in_force('r') }}
