@@ -100,9 +100,11 @@ def finding_counts(conn: psycopg.Connection, ids: list[int]) -> list[dict[str, A
                           WHERE submission_id = ANY(%(ids)s) GROUP BY 1, 2""", {"ids": ids})
 
 
-def provinces_arg(provinces: tuple[str, ...] | None) -> list[str] | None:
-    """Settings.provinces as audit.live_coverage takes them (None: those that sent; ['all'])."""
-    return list(provinces) if provinces else None
+def provinces_arg(provinces: tuple[str, ...] | None) -> list[str]:
+    """Settings.provinces as audit.live_coverage takes them: unset is the whole country (marts.md,
+    "Who is expected"), as `['all']`; the function's NULL (the provinces that sent) is never used,
+    so a province that sent nothing still shows up missing."""
+    return list(provinces) if provinces else ["all"]
 
 
 def live_coverage(conn: psycopg.Connection, month: date, provinces: tuple[str, ...] | None = None,

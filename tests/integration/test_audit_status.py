@@ -19,6 +19,7 @@ from ingest.store.audit_history import live_coverage, run_detail
 from ingest.store.pipeline_runs import finish_pipeline_run, open_pipeline_run, pipeline_run
 from tests.fixtures.audit import MAY
 
+BAC_NINH = ("27",)   # the deployment's provinces (NTM_PROVINCES=27): unset would expect the whole country
 EXPECTED = {"258": "rejected", "259": "rejected", "260": "accepted", "262": "rejected", "263": "late",
             "264": "missing"}
 
@@ -26,7 +27,7 @@ EXPECTED = {"258": "rejected", "259": "rejected", "260": "accepted", "262": "rej
 def test_live_coverage_without_any_dbt_build(hostile_audit) -> None:
     with psycopg.connect(hostile_audit["url"]) as conn:
         assert conn.execute("SELECT to_regclass('marts.mart_submission_coverage')").fetchone()[0] is None
-        rows = live_coverage(conn, MAY)
+        rows = live_coverage(conn, MAY, BAC_NINH)
     assert {r["district_code"]: r["status"] for r in rows} == EXPECTED
     by_unit = {r["district_code"]: r for r in rows}
     assert by_unit["262"]["files"] == 1 and by_unit["262"]["files_rejected"] == 1
@@ -34,7 +35,9 @@ def test_live_coverage_without_any_dbt_build(hostile_audit) -> None:
     assert by_unit["263"]["district_name"] == "Huyện Gia Bình" and by_unit["263"]["province_name"] == "Tỉnh Bắc Ninh"
 
 
-def test_ntm_status_names_units_local_time_and_counts_on_time_and_late_apart(hostile_audit, capsys) -> None:
+def test_ntm_status_names_units_local_time_and_counts_on_time_and_late_apart(hostile_audit, capsys,
+                                                                            monkeypatch) -> None:
+    monkeypatch.setenv("NTM_PROVINCES", "27")
     assert main(["status", "--database-url", hostile_audit["url"], "--month", "2023-05"]) == 0
     out = capsys.readouterr().out
     assert "Huyện Tiên Du (260)" in out and "Tỉnh Bắc Ninh (27)" in out and "Huyện Lương Tài (264)" in out
@@ -44,7 +47,8 @@ def test_ntm_status_names_units_local_time_and_counts_on_time_and_late_apart(hos
             "was read (counted by the file name)") in out
 
 
-def test_ntm_status_json_and_default_month(hostile_audit, capsys) -> None:
+def test_ntm_status_json_and_default_month(hostile_audit, capsys, monkeypatch) -> None:
+    monkeypatch.setenv("NTM_PROVINCES", "27")
     assert main(["status", "--database-url", hostile_audit["url"], "--json"]) == 0   # the latest month: 2023-05
     data = json.loads(capsys.readouterr().out)
     assert {u["district_code"]: u["status"] for u in data} == EXPECTED
@@ -55,7 +59,7 @@ def test_ntm_status_json_and_default_month(hostile_audit, capsys) -> None:
 def test_run_detail_keeps_late_missing_and_rejected_units(hostile_audit) -> None:
     ids = hostile_audit["ids"]
     with psycopg.connect(hostile_audit["url"]) as conn:
-        detail = run_detail(conn, MAY)
+        detail = run_detail(conn, MAY, BAC_NINH)
         run = open_pipeline_run(conn, "cli", MAY, None)
         finish_pipeline_run(conn, run, "success", detail)
         _, stored = pipeline_run(conn, run)
