@@ -61,6 +61,8 @@ class SupersetInfo:
     new_password: bool  # True the first time: the launcher prints it then only
     dashboards: dict[str, str]  # title → URL
     started: bool  # False: it was running already
+    setup_s: float = 0.0  # metadata upgrade, admin, roles, connection and dashboard import
+    server_s: float = 0.0  # from starting the web server to its /health answering (0: it was running)
 
 
 def home(settings: Settings) -> Path:
@@ -198,11 +200,13 @@ def start(settings: Settings | None = None, warehouse_url: str | None = None,
     settings = settings or load_settings()
     warehouse_url = warehouse_url or resolve_url(settings)
     base = home(settings)
+    t0 = time.monotonic()
     password, made = setup(settings, warehouse_url, reader)
+    setup_s = time.monotonic() - t0
     port = _port(settings)
     if _pid(settings) and port and healthy(f"http://127.0.0.1:{port}"):
         url = f"http://127.0.0.1:{port}"
-        return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=False)
+        return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=False, setup_s=setup_s)
     port = free_port(FIRST_PORT)
     if port is None:
         raise SupersetLocalError(f"no free TCP port from {FIRST_PORT}")
@@ -213,13 +217,15 @@ def start(settings: Settings | None = None, warehouse_url: str | None = None,
         env=_env(settings), cwd=base, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     (base / "superset.pid").write_text(str(proc.pid))
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
+    t1 = time.monotonic()
+    deadline = t1 + START_TIMEOUT_S
     while not healthy(url):
         if proc.poll() is not None or time.monotonic() > deadline:
             stop(settings)
             raise SupersetLocalError(f"Superset did not answer on {url}/health; see {base / 'superset.log'}")
         time.sleep(0.5)
-    return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=True)
+    return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=True, setup_s=setup_s,
+                        server_s=time.monotonic() - t1)
 
 
 def stop(settings: Settings | None = None) -> bool:
@@ -265,7 +271,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make bi: {exc}", file=sys.stderr)
         return 2
     print(f"Superset {'started' if info.started else 'already running'} at {info.url} "
-          f"({time.monotonic() - t0:.0f} s); warehouse login {READER} (member of ntm_bi_reader)")
+          f"({time.monotonic() - t0:.0f} s: set-up and import {info.setup_s:.0f} s, server up {info.server_s:.0f} s);"
+          f" warehouse login {READER} (member of ntm_bi_reader)")
     if info.new_password:
         print(f"admin login: {info.username} / {info.password}  (shown once; kept in {home(settings) / 'admin_password'})")
     else:

@@ -20,9 +20,11 @@ FIGURES = {
     "ocop": ("Sản phẩm OCOP đã được công nhận",
              "SELECT sum(products_rated) FROM marts.mart_ocop WHERE unit_level = 'province'"),
     "nop-bao-cao": ("Báo cáo đã nộp", "SELECT count(district_code) FROM marts.mart_submission_coverage WHERE submitted"),
+    "ke-hoach-ket-qua": ("Chỉ tiêu đúng tiến độ (toàn tỉnh)",
+                         "SELECT count(indicator) FROM marts.mart_plan WHERE unit_level = 'province' AND on_track"),
 }
 TITLES = {"tien-do-ntm": "Tiến độ NTM", "huy-dong-nguon-luc": "Huy động nguồn lực", "ocop": "OCOP",
-          "nop-bao-cao": "Tình hình nộp báo cáo"}
+          "nop-bao-cao": "Tình hình nộp báo cáo", "ke-hoach-ket-qua": "Kế hoạch và kết quả"}
 
 
 def _dashboard_file(slug: str) -> dict:
