@@ -18,6 +18,7 @@ Re-running it is safe: a running Superset is left running (the dashboards are im
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import secrets
 import signal
@@ -63,6 +64,7 @@ class SupersetInfo:
     started: bool  # False: it was running already
     setup_s: float = 0.0  # metadata upgrade, admin, roles, connection and dashboard import
     server_s: float = 0.0  # from starting the web server to its /health answering (0: it was running)
+    steps: tuple[str, ...] = ()  # the `superset` commands the set-up ran (a re-run skips what is done)
 
 
 def home(settings: Settings) -> Path:
@@ -169,28 +171,58 @@ def dashboard_urls(url: str) -> dict[str, str]:
     return out
 
 
-def setup(settings: Settings, warehouse_url: str, reader: str = READER) -> tuple[str, bool]:
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def _done(marker: Path, key: str) -> bool:
+    return marker.exists() and marker.read_text() == key
+
+
+def setup(settings: Settings, warehouse_url: str, reader: str = READER) -> tuple[str, bool, tuple[str, ...]]:
     """Metadata database, admin, roles, the warehouse connection and the dashboards. Idempotent.
-    Returns the admin password and whether it was made now."""
+    Returns the admin password, whether it was made now and the `superset` commands run.
+
+    Each `superset` command pays the start of the whole application (20 s on a loaded 2-core
+    machine), so a re-run skips what is already done: the metadata steps (upgrade, admin, roles)
+    while the metadata database exists and the locked Superset and its configuration are the
+    ones they ran with, and the connection update while the connection is unchanged. The
+    dashboards are imported every time (an edit in the UI is put back to the code's)."""
     base = home(settings)
     base.mkdir(parents=True, exist_ok=True)
     if not _venv_bin("superset").exists():
         raise SupersetLocalError("the BI environment is not installed: run `make bi` (it installs bi/.venv)")
     ensure_ready(warehouse_url)  # the reader roles and the row-level security (migration 0020)
     password, made = _secret(base / "admin_password")
-    _superset(settings, "db", "upgrade")
-    # an existing admin is left as it is ("already exists", exit 0)
-    _superset(settings, "fab", "create-admin", "--username", ADMIN, "--firstname", "Quản trị",
-              "--lastname", "NTM", "--email", "admin@localhost", "--password", password)
-    _superset(settings, "init")
+    steps: list[str] = []
+
+    def run(*args: str) -> None:
+        _superset(settings, *args)
+        steps.append(" ".join(args[:2] if args[0] in ("db", "fab") else args[:1]))
+
+    metadata_key = _digest((BI_DIR / "uv.lock").read_bytes(), (BI_DIR / "superset_config.py").read_bytes())
+    if not ((base / "superset.db").exists() and _done(base / "metadata_ready", metadata_key)):
+        (base / "connection_ready").unlink(missing_ok=True)
+        run("db", "upgrade")
+        # an existing admin is left as it is ("already exists", exit 0)
+        run("fab", "create-admin", "--username", ADMIN, "--firstname", "Quản trị",
+                  "--lastname", "NTM", "--email", "admin@localhost", "--password", password)
+        run("init")
+        (base / "metadata_ready").write_text(metadata_key)
     connection = reader_url(settings, warehouse_url, reader)
     with tempfile.TemporaryDirectory(dir=base) as tmp:
         datasets, dashboards = _bundles(Path(tmp), connection)
-        _superset(settings, "import-datasources", "-p", str(datasets), "-u", ADMIN)
-        _superset(settings, "import-dashboards", "-p", str(dashboards), "-u", ADMIN)
+        run("import-datasources", "-p", str(datasets), "-u", ADMIN)
+        run("import-dashboards", "-p", str(dashboards), "-u", ADMIN)
     # imports never overwrite an existing connection: bring it up to date (port, password)
-    _superset(settings, "set-database-uri", "-d", DATABASE_NAME, "-u", connection)
-    return password, made
+    connection_key = _digest(connection.encode())
+    if not _done(base / "connection_ready", connection_key):
+        run("set-database-uri", "-d", DATABASE_NAME, "-u", connection)
+        (base / "connection_ready").write_text(connection_key)
+    return password, made, tuple(steps)
 
 
 def start(settings: Settings | None = None, warehouse_url: str | None = None,
@@ -201,12 +233,13 @@ def start(settings: Settings | None = None, warehouse_url: str | None = None,
     warehouse_url = warehouse_url or resolve_url(settings)
     base = home(settings)
     t0 = time.monotonic()
-    password, made = setup(settings, warehouse_url, reader)
+    password, made, steps = setup(settings, warehouse_url, reader)
     setup_s = time.monotonic() - t0
     port = _port(settings)
     if _pid(settings) and port and healthy(f"http://127.0.0.1:{port}"):
         url = f"http://127.0.0.1:{port}"
-        return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=False, setup_s=setup_s)
+        return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=False, setup_s=setup_s,
+                            steps=steps)
     port = free_port(FIRST_PORT)
     if port is None:
         raise SupersetLocalError(f"no free TCP port from {FIRST_PORT}")
@@ -225,7 +258,7 @@ def start(settings: Settings | None = None, warehouse_url: str | None = None,
             raise SupersetLocalError(f"Superset did not answer on {url}/health; see {base / 'superset.log'}")
         time.sleep(0.5)
     return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=True, setup_s=setup_s,
-                        server_s=time.monotonic() - t1)
+                        server_s=time.monotonic() - t1, steps=steps)
 
 
 def stop(settings: Settings | None = None) -> bool:
