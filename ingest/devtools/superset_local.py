@@ -97,11 +97,12 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _superset(settings: Settings, *args: str, timeout: float = 300) -> str:
-    res = subprocess.run([str(_venv_bin("superset")), *args], env=_env(settings), capture_output=True,
+def _superset(settings: Settings, *args: str, timeout: float = 300, program: str = "superset") -> str:
+    """`superset ARGS...` (or `python ARGS...` with program="python") in bi/.venv."""
+    res = subprocess.run([str(_venv_bin(program)), *args], env=_env(settings), capture_output=True,
                          text=True, timeout=timeout, cwd=home(settings))
     if res.returncode != 0:
-        raise SupersetLocalError(f"`superset {args[0]}` failed:\n{res.stdout[-1500:]}\n{res.stderr[-3000:]}")
+        raise SupersetLocalError(f"`{program} {args[0]}` failed:\n{res.stdout[-1500:]}\n{res.stderr[-3000:]}")
     return res.stdout
 
 
@@ -116,9 +117,9 @@ def reader_url(settings: Settings, warehouse_url: str, reader: str = READER) -> 
             f"/{info['dbname']}")
 
 
-def _bundles(out: Path, connection: str) -> tuple[Path, Path]:
-    """Two zips in Superset's export format from bi/dashboards/: datasets (with the database), and
-    dashboards (with their charts). The database file gets the reader's real connection URL (the
+def _bundles(out: Path, connection: str) -> tuple[Path, Path, Path]:
+    """Three zips in Superset's export format from bi/dashboards/: datasets (with the database),
+    charts and dashboards (each with what they use). The database file gets the reader's real connection URL (the
     repository's has a masked password); the zips live in a temporary folder of the state folder."""
     def write(name: str, kind: str, folders: tuple[str, ...]) -> Path:
         path = out / f"{name}.zip"
@@ -135,6 +136,7 @@ def _bundles(out: Path, connection: str) -> tuple[Path, Path]:
         return path
 
     return (write("ntm_datasets", "SqlaTable", ("databases", "datasets")),
+            write("ntm_charts", "Slice", ("databases", "datasets", "charts")),
             write("ntm_dashboards", "Dashboard", ("databases", "datasets", "charts", "dashboards")))
 
 
@@ -199,9 +201,9 @@ def setup(settings: Settings, warehouse_url: str, reader: str = READER) -> tuple
     password, made = _secret(base / "admin_password")
     steps: list[str] = []
 
-    def run(*args: str) -> None:
-        _superset(settings, *args)
-        steps.append(" ".join(args[:2] if args[0] in ("db", "fab") else args[:1]))
+    def run(*args: str, program: str = "superset", step: str = "") -> None:
+        _superset(settings, *args, program=program)
+        steps.append(step or " ".join(args[:2] if args[0] in ("db", "fab") else args[:1]))
 
     metadata_key = _digest((BI_DIR / "uv.lock").read_bytes(), (BI_DIR / "superset_config.py").read_bytes())
     if not ((base / "superset.db").exists() and _done(base / "metadata_ready", metadata_key)):
@@ -214,9 +216,10 @@ def setup(settings: Settings, warehouse_url: str, reader: str = READER) -> tuple
         (base / "metadata_ready").write_text(metadata_key)
     connection = reader_url(settings, warehouse_url, reader)
     with tempfile.TemporaryDirectory(dir=base) as tmp:
-        datasets, dashboards = _bundles(Path(tmp), connection)
-        run("import-datasources", "-p", str(datasets), "-u", ADMIN)
-        run("import-dashboards", "-p", str(dashboards), "-u", ADMIN)
+        # datasets, charts and dashboards, each overwritten (superset import-dashboards leaves
+        # existing charts as they are), in one start of Superset: bi/import_code.py
+        run(str(BI_DIR / "import_code.py"), ADMIN, *map(str, _bundles(Path(tmp), connection)), program="python",
+            step="import")
     # imports never overwrite an existing connection: bring it up to date (port, password)
     connection_key = _digest(connection.encode())
     if not _done(base / "connection_ready", connection_key):

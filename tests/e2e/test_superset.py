@@ -94,9 +94,16 @@ def test_superset_reads_the_marts_as_a_reader_login_not_an_owner(superset):
 
 def test_a_restart_skips_the_set_up_already_done_and_serves_every_dashboard(superset):
     """`make bi` again while it runs leaves it running; after `make bi-stop`, `make bi` starts it
-    again without the metadata steps already done, with the same admin, every dashboard imported."""
-    assert superset.steps == ("db upgrade", "fab create-admin", "init", "import-datasources", "import-dashboards",
-                              "set-database-uri")
+    again without the metadata steps already done, with the same admin, every dashboard imported
+    and a chart edited in the UI put back to the code's."""
+    assert superset.steps == ("db upgrade", "fab create-admin", "init", "import", "set-database-uri")
+    http = superset.session()
+    chart, _query = FIGURES["ke-hoach-ket-qua"]
+    charts = http.get(f"{superset.url}/api/v1/dashboard/ke-hoach-ket-qua/charts", timeout=60).json()["result"]
+    chart_id = next(c["id"] for c in charts if c["slice_name"] == chart)
+    edited = http.put(f"{superset.url}/api/v1/chart/{chart_id}", json={"slice_name": "Sửa tay trong giao diện"},
+                      timeout=60)
+    assert edited.status_code == 200, edited.text[:500]
     again = superset_local.start(superset.settings, superset.warehouse_url, reader=superset.reader)
     assert not again.started and again.url == superset.url and not again.new_password
     assert superset_local.stop(superset.settings)
@@ -106,13 +113,12 @@ def test_a_restart_skips_the_set_up_already_done_and_serves_every_dashboard(supe
     info = superset_local.start(superset.settings, superset.warehouse_url, reader=superset.reader)
     print(f"\nSuperset restart: {time.monotonic() - t0:.1f} s (set-up and import {info.setup_s:.1f} s,"
           f" server up {info.server_s:.1f} s)")
-    assert info.started and info.steps == ("import-datasources", "import-dashboards")
+    assert info.started and info.steps == ("import",)
     assert (info.username, info.password, info.new_password) == (superset.username, superset.password, False)
     superset.url = info.url  # the first free port again, most likely the same
     superset.__dict__.pop("http", None)
     http = superset.session()
     slugs = {d["slug"] for d in http.get(f"{superset.url}/api/v1/dashboard/", timeout=60).json()["result"]}
     assert slugs == set(TITLES)
-    chart, _query = FIGURES["ke-hoach-ket-qua"]
     charts = http.get(f"{superset.url}/api/v1/dashboard/ke-hoach-ket-qua/charts", timeout=60).json()["result"]
-    assert chart in {c["slice_name"] for c in charts}
+    assert {c["id"]: c["slice_name"] for c in charts}[chart_id] == chart, "the code's chart is back, not the UI edit"
