@@ -8,10 +8,12 @@
   the admin password (generated once, printed the first time only) and the log;
 - connects to the warehouse through the login `bi_superset`, a member of `ntm_bi_reader` (never
   a superuser, never the loader), whose password is generated once and kept there too;
-- imports the dashboards as code from `bi/dashboards/` (Superset's export format), then starts
+- imports the dashboards as code from `bi/dashboards/` (Superset's export format; datasets,
+  charts and dashboards each overwritten, by `bi/import_code.py`), then starts
   the web server on 127.0.0.1 at the first free port from 8088 in a process group of its own.
 
-Re-running it is safe: a running Superset is left running (the dashboards are imported again).
+Re-running it is safe: a running Superset is left running (the dashboards are imported again;
+the metadata steps already done are skipped).
 `stop(settings)` ends its process group. `python -m ingest.devtools.superset_local start|stop|status`.
 """
 
