@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = Path(__file__).resolve().parent / "dashboards"
 NS = uuid.UUID("6f1d7a52-3c1e-4b8e-9a51-0d2c6b1e7a16")
 DATABASE = "Kho dữ liệu NTM (marts)"
-MARTS = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage", "fct_commune_status",
+MARTS = ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage", "mart_plan", "fct_commune_status",
          "fct_commune_criteria", "fct_ocop_product")
 
 
@@ -53,8 +53,8 @@ def where(col: str, op: str, value: Any = None) -> dict[str, Any]:
 PROVINCE = where("unit_level", "==", "province")
 DISTRICT = where("unit_level", "==", "district")
 
-# dashboard slug → (title, description, [chart: (key, title, dataset, viz_type, params, width)])
-DASHBOARDS: dict[str, tuple[str, str, list[tuple[str, str, str, str, dict[str, Any], int]]]] = {
+# dashboard slug → (title, description, [chart: (key, title, dataset, viz_type, params, width[, description])])
+DASHBOARDS: dict[str, tuple[str, str, list[tuple[Any, ...]]]] = {
     "tien-do-ntm": ("Tiến độ NTM", "Xã đạt chuẩn nông thôn mới theo tỉnh, huyện và tháng.", [
         ("xa_dat_chuan", "Số xã đạt chuẩn NTM (toàn tỉnh)", "mart_progress", "big_number_total",
          {"metric": metric("communes_ntm", "Xã đạt chuẩn NTM"), "adhoc_filters": [PROVINCE],
@@ -148,12 +148,54 @@ DASHBOARDS: dict[str, tuple[str, str, list[tuple[str, str, str, str, dict[str, A
                                                "version_in_force", "received_at", "submitted_on"],
           "row_limit": 1000}, 12),
     ]),
+    "ke-hoach-ket-qua": ("Kế hoạch và kết quả", "Chỉ tiêu kế hoạch năm và kết quả thực hiện đến cuối tháng, "
+                         "tỷ lệ so với kế hoạch và tiến độ, theo chỉ tiêu, huyện và tỉnh.", [
+        ("dung_tien_do", "Chỉ tiêu đúng tiến độ (toàn tỉnh)", "mart_plan", "big_number_total",
+         {"metric": metric("indicator", "Chỉ tiêu đúng tiến độ", "COUNT"),
+          "adhoc_filters": [PROVINCE, where("on_track", "IS TRUE")],
+          "subheader": "chỉ tiêu (tháng đã chọn; nhiều tháng thì cộng dồn)"}, 4),
+        ("cham_tien_do", "Chỉ tiêu chậm tiến độ (toàn tỉnh)", "mart_plan", "big_number_total",
+         {"metric": metric("indicator", "Chỉ tiêu chậm tiến độ", "COUNT"),
+          "adhoc_filters": [PROVINCE, where("on_track", "IS FALSE")],
+          "subheader": "chỉ tiêu chưa đạt phần kế hoạch của các tháng đã qua"}, 4),
+        ("ty_le_bq", "Tỷ lệ thực hiện so với kế hoạch năm, bình quân các chỉ tiêu (toàn tỉnh)", "mart_plan",
+         "big_number_total",
+         {"metric": metric("pct_of_target", "Tỷ lệ so kế hoạch (%)", "AVG"), "adhoc_filters": [PROVINCE],
+          "y_axis_format": ",.1f", "subheader": "% kế hoạch năm"}, 4),
+        ("theo_chi_tieu", "Kế hoạch năm và thực hiện, theo chỉ tiêu (toàn tỉnh)", "mart_plan",
+         "echarts_timeseries_bar",
+         {"x_axis": "indicator_name", "groupby": ["unit_code"], "adhoc_filters": [PROVINCE],
+          "metrics": [metric("target", "Kế hoạch năm", "MAX"), metric("actual", "Thực hiện đến cuối tháng", "MAX")],
+          "y_axis_title": "Số lượng", "xAxisLabelRotation": 45}, 6,
+         "Mỗi tỉnh một cặp cột. Chọn một tháng ở bộ lọc Tháng; khi nhiều tháng, cột là số lớn nhất của các "
+         "tháng đã chọn."),
+        ("ty_le_theo_thang", "Tỷ lệ thực hiện so với kế hoạch năm (%), từng tháng", "mart_plan",
+         "echarts_timeseries_line",
+         {"x_axis": "month", "time_grain_sqla": "P1M", "groupby": ["indicator_name"], "adhoc_filters": [PROVINCE],
+          "metrics": [metric("pct_of_target", "Tỷ lệ so kế hoạch (%)", "AVG")], "x_axis_title": "Tháng",
+          "y_axis_title": "% kế hoạch năm"}, 6,
+         "Khi chọn nhiều tỉnh: bình quân của các tỉnh."),
+        ("huyen_cham", "Chỉ tiêu của huyện đang chậm tiến độ", "mart_plan", "table",
+         {"query_mode": "raw", "all_columns": ["month", "unit_code", "indicator_name", "target", "actual",
+                                               "pct_of_target"],
+          "adhoc_filters": [DISTRICT, where("on_track", "IS FALSE")], "row_limit": 1000,
+          "order_by_cols": ['["month", false]', '["unit_code", true]'], "table_timestamp_format": "%m/%Y",
+          "column_config": {"pct_of_target": {"d3NumberFormat": ",.1f"}}}, 12),
+        ("bang", "Kế hoạch và kết quả từng chỉ tiêu, từng đơn vị", "mart_plan", "table",
+         {"query_mode": "raw", "all_columns": ["month", "unit_level", "unit_code", "indicator_name", "target", "actual",
+                                               "pct_of_target", "on_track", "units_planned"],
+          "row_limit": 1000, "order_by_cols": ['["month", false]', '["unit_level", false]', '["unit_code", true]'],
+          "table_timestamp_format": "%m/%Y", "column_config": {"pct_of_target": {"d3NumberFormat": ",.1f"}}}, 12),
+    ]),
 }
 COLUMN_LABELS = {"month": "Tháng", "province_code": "Mã tỉnh", "district_code": "Mã huyện", "unit_code": "Mã đơn vị",
                  "commune_code": "Mã xã", "commune_name": "Tên xã", "status": "Tình trạng",
                  "ntm_title": "Danh hiệu", "criteria_met": "Tiêu chí đạt", "criterion_code": "Tiêu chí",
                  "product_name": "Sản phẩm", "entity_name": "Chủ thể", "stars": "Số sao",
-                 "valid_until": "Hiệu lực đến", "phase": "Giai đoạn"}
+                 "valid_until": "Hiệu lực đến", "phase": "Giai đoạn", "unit_level": "Cấp",
+                 "indicator": "Mã chỉ tiêu", "indicator_name": "Chỉ tiêu", "target": "Kế hoạch năm",
+                 "actual": "Thực hiện đến cuối tháng", "pct_of_target": "Tỷ lệ so kế hoạch (%)",
+                 "on_track": "Đúng tiến độ", "units_planned": "Số đơn vị có kế hoạch"}
 
 
 def _dump(path: Path, data: dict[str, Any]) -> None:
@@ -187,7 +229,8 @@ def _dataset(name: str, cols: list[tuple[str, str, str]]) -> dict[str, Any]:
             "columns": columns, "version": "1.0.0", "database_uuid": uid("database")}
 
 
-def _chart(slug: str, key: str, title: str, dataset: str, viz: str, params: dict[str, Any]) -> dict[str, Any]:
+def _chart(slug: str, key: str, title: str, dataset: str, viz: str, params: dict[str, Any],
+           description: str | None = None) -> dict[str, Any]:
     p = {"viz_type": viz, "adhoc_filters": [], "row_limit": 10000, **params}
     if viz == "big_number_total":
         p.setdefault("header_font_size", 0.4)
@@ -201,7 +244,7 @@ def _chart(slug: str, key: str, title: str, dataset: str, viz: str, params: dict
         p.setdefault("truncate_metric", True)
         if p.get("x_axis") == "month":
             p.setdefault("x_axis_time_format", "%m/%Y")
-    return {"slice_name": title, "description": None, "certified_by": None, "certification_details": None,
+    return {"slice_name": title, "description": description, "certified_by": None, "certification_details": None,
             "viz_type": viz, "params": p, "query_context": None, "cache_timeout": None,
             "uuid": uid("chart", slug, key), "version": "1.0.0", "dataset_uuid": uid("dataset", dataset)}
 
@@ -226,7 +269,7 @@ def _dashboard(slug: str, title: str, description: str, charts: list) -> dict[st
     row: list[str] = []
     width = 0
     rows: list[list[str]] = []
-    for key, chart_title, _ds, _viz, _p, w in charts:
+    for key, chart_title, _ds, _viz, _p, w, *_description in charts:
         if width + w > 12:
             rows.append(row)
             row, width = [], 0
@@ -267,8 +310,9 @@ def main() -> None:
     for name in MARTS:
         _dump(OUT / "datasets" / "ntm_marts" / f"{name}.yaml", _dataset(name, cols[name]))
     for slug, (title, description, charts) in DASHBOARDS.items():
-        for key, chart_title, dataset, viz, params, _w in charts:
-            _dump(OUT / "charts" / f"{slug}__{key}.yaml", _chart(slug, key, chart_title, dataset, viz, params))
+        for key, chart_title, dataset, viz, params, _w, *chart_description in charts:
+            _dump(OUT / "charts" / f"{slug}__{key}.yaml",
+                  _chart(slug, key, chart_title, dataset, viz, params, *chart_description))
         _dump(OUT / "dashboards" / f"{slug}.yaml", _dashboard(slug, title, description, charts))
     (OUT / "README.md").write_text(
         "Generated by `bi/make_dashboards.py` (Superset's export format); imported by `make bi`.\n",

@@ -1,7 +1,7 @@
 """The dbt seeds that hold the contract's code lists, written from the contract.
 
 `python -m ingest.contract write-seeds` rewrites dbt_project/seeds/{funding_sources, ocop_groups,
-title_levels, criteria}.csv; `python -m ingest.contract check-seeds` exits 1 when a committed
+title_levels, criteria, plan_indicators}.csv; `python -m ingest.contract check-seeds` exits 1 when a committed
 seed differs from what the contract gives (tests/unit/test_contract.py runs the same comparison).
 """
 
@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable
 from pathlib import Path
 
-from ingest.contract.codes import FUNDING_SOURCES, OCOP_CATALOGUES, TITLE_LEVELS
+from ingest.contract.codes import FUNDING_SOURCES, OCOP_CATALOGUES, PLAN_INDICATORS, TITLE_LEVELS
 from ingest.contract.criteria import ALL_CRITERIA, GROUPS
 
 SEEDS_DIR = Path(__file__).resolve().parents[2] / "dbt_project" / "seeds"
@@ -46,8 +46,14 @@ def _criteria() -> list[list[object]]:
     return rows
 
 
+def _plan_indicators() -> list[list[object]]:
+    return [["indicator", "name_vi", "name_en", "is_registration", "sort_order"],
+            *([i.code, i.label, i.name_en, str(i.is_registration).lower(), order]
+              for order, i in enumerate(PLAN_INDICATORS, start=1))]
+
+
 SEEDS = {"funding_sources": _funding_sources, "ocop_groups": _ocop_groups, "title_levels": _title_levels,
-         "criteria": _criteria}
+         "criteria": _criteria, "plan_indicators": _plan_indicators}
 
 
 def _csv(rows: Iterable[list[object]]) -> str:

@@ -8,16 +8,19 @@
   the admin password (generated once, printed the first time only) and the log;
 - connects to the warehouse through the login `bi_superset`, a member of `ntm_bi_reader` (never
   a superuser, never the loader), whose password is generated once and kept there too;
-- imports the dashboards as code from `bi/dashboards/` (Superset's export format), then starts
+- imports the dashboards as code from `bi/dashboards/` (Superset's export format; datasets,
+  charts and dashboards each overwritten, by `bi/import_code.py`), then starts
   the web server on 127.0.0.1 at the first free port from 8088 in a process group of its own.
 
-Re-running it is safe: a running Superset is left running (the dashboards are imported again).
+Re-running it is safe: a running Superset is left running (the dashboards are imported again;
+the metadata steps already done are skipped).
 `stop(settings)` ends its process group. `python -m ingest.devtools.superset_local start|stop|status`.
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import secrets
 import signal
@@ -61,6 +64,9 @@ class SupersetInfo:
     new_password: bool  # True the first time: the launcher prints it then only
     dashboards: dict[str, str]  # title → URL
     started: bool  # False: it was running already
+    setup_s: float = 0.0  # metadata upgrade, admin, roles, connection and dashboard import
+    server_s: float = 0.0  # from starting the web server to its /health answering (0: it was running)
+    steps: tuple[str, ...] = ()  # the `superset` commands the set-up ran (a re-run skips what is done)
 
 
 def home(settings: Settings) -> Path:
@@ -93,11 +99,12 @@ def _env(settings: Settings) -> dict[str, str]:
     return env
 
 
-def _superset(settings: Settings, *args: str, timeout: float = 300) -> str:
-    res = subprocess.run([str(_venv_bin("superset")), *args], env=_env(settings), capture_output=True,
+def _superset(settings: Settings, *args: str, timeout: float = 300, program: str = "superset") -> str:
+    """`superset ARGS...` (or `python ARGS...` with program="python") in bi/.venv."""
+    res = subprocess.run([str(_venv_bin(program)), *args], env=_env(settings), capture_output=True,
                          text=True, timeout=timeout, cwd=home(settings))
     if res.returncode != 0:
-        raise SupersetLocalError(f"`superset {args[0]}` failed:\n{res.stdout[-1500:]}\n{res.stderr[-3000:]}")
+        raise SupersetLocalError(f"`{program} {args[0]}` failed:\n{res.stdout[-1500:]}\n{res.stderr[-3000:]}")
     return res.stdout
 
 
@@ -112,9 +119,9 @@ def reader_url(settings: Settings, warehouse_url: str, reader: str = READER) -> 
             f"/{info['dbname']}")
 
 
-def _bundles(out: Path, connection: str) -> tuple[Path, Path]:
-    """Two zips in Superset's export format from bi/dashboards/: datasets (with the database), and
-    dashboards (with their charts). The database file gets the reader's real connection URL (the
+def _bundles(out: Path, connection: str) -> tuple[Path, Path, Path]:
+    """Three zips in Superset's export format from bi/dashboards/: datasets (with the database),
+    charts and dashboards (each with what they use). The database file gets the reader's real connection URL (the
     repository's has a masked password); the zips live in a temporary folder of the state folder."""
     def write(name: str, kind: str, folders: tuple[str, ...]) -> Path:
         path = out / f"{name}.zip"
@@ -131,6 +138,7 @@ def _bundles(out: Path, connection: str) -> tuple[Path, Path]:
         return path
 
     return (write("ntm_datasets", "SqlaTable", ("databases", "datasets")),
+            write("ntm_charts", "Slice", ("databases", "datasets", "charts")),
             write("ntm_dashboards", "Dashboard", ("databases", "datasets", "charts", "dashboards")))
 
 
@@ -167,28 +175,59 @@ def dashboard_urls(url: str) -> dict[str, str]:
     return out
 
 
-def setup(settings: Settings, warehouse_url: str, reader: str = READER) -> tuple[str, bool]:
+def _digest(*parts: bytes) -> str:
+    h = hashlib.sha256()
+    for part in parts:
+        h.update(hashlib.sha256(part).digest())
+    return h.hexdigest()
+
+
+def _done(marker: Path, key: str) -> bool:
+    return marker.exists() and marker.read_text() == key
+
+
+def setup(settings: Settings, warehouse_url: str, reader: str = READER) -> tuple[str, bool, tuple[str, ...]]:
     """Metadata database, admin, roles, the warehouse connection and the dashboards. Idempotent.
-    Returns the admin password and whether it was made now."""
+    Returns the admin password, whether it was made now and the `superset` commands run.
+
+    Each `superset` command pays the start of the whole application (20 s on a loaded 2-core
+    machine), so a re-run skips what is already done: the metadata steps (upgrade, admin, roles)
+    while the metadata database exists and the locked Superset and its configuration are the
+    ones they ran with, and the connection update while the connection is unchanged. The
+    dashboards are imported every time (an edit in the UI is put back to the code's)."""
     base = home(settings)
     base.mkdir(parents=True, exist_ok=True)
     if not _venv_bin("superset").exists():
         raise SupersetLocalError("the BI environment is not installed: run `make bi` (it installs bi/.venv)")
     ensure_ready(warehouse_url)  # the reader roles and the row-level security (migration 0020)
     password, made = _secret(base / "admin_password")
-    _superset(settings, "db", "upgrade")
-    # an existing admin is left as it is ("already exists", exit 0)
-    _superset(settings, "fab", "create-admin", "--username", ADMIN, "--firstname", "Quản trị",
-              "--lastname", "NTM", "--email", "admin@localhost", "--password", password)
-    _superset(settings, "init")
+    steps: list[str] = []
+
+    def run(*args: str, program: str = "superset", step: str = "") -> None:
+        _superset(settings, *args, program=program)
+        steps.append(step or " ".join(args[:2] if args[0] in ("db", "fab") else args[:1]))
+
+    metadata_key = _digest((BI_DIR / "uv.lock").read_bytes(), (BI_DIR / "superset_config.py").read_bytes())
+    if not ((base / "superset.db").exists() and _done(base / "metadata_ready", metadata_key)):
+        (base / "connection_ready").unlink(missing_ok=True)
+        run("db", "upgrade")
+        # an existing admin is left as it is ("already exists", exit 0)
+        run("fab", "create-admin", "--username", ADMIN, "--firstname", "Quản trị",
+                  "--lastname", "NTM", "--email", "admin@localhost", "--password", password)
+        run("init")
+        (base / "metadata_ready").write_text(metadata_key)
     connection = reader_url(settings, warehouse_url, reader)
     with tempfile.TemporaryDirectory(dir=base) as tmp:
-        datasets, dashboards = _bundles(Path(tmp), connection)
-        _superset(settings, "import-datasources", "-p", str(datasets), "-u", ADMIN)
-        _superset(settings, "import-dashboards", "-p", str(dashboards), "-u", ADMIN)
+        # datasets, charts and dashboards, each overwritten (superset import-dashboards leaves
+        # existing charts as they are), in one start of Superset: bi/import_code.py
+        run(str(BI_DIR / "import_code.py"), ADMIN, *map(str, _bundles(Path(tmp), connection)), program="python",
+            step="import")
     # imports never overwrite an existing connection: bring it up to date (port, password)
-    _superset(settings, "set-database-uri", "-d", DATABASE_NAME, "-u", connection)
-    return password, made
+    connection_key = _digest(connection.encode())
+    if not _done(base / "connection_ready", connection_key):
+        run("set-database-uri", "-d", DATABASE_NAME, "-u", connection)
+        (base / "connection_ready").write_text(connection_key)
+    return password, made, tuple(steps)
 
 
 def start(settings: Settings | None = None, warehouse_url: str | None = None,
@@ -198,11 +237,14 @@ def start(settings: Settings | None = None, warehouse_url: str | None = None,
     settings = settings or load_settings()
     warehouse_url = warehouse_url or resolve_url(settings)
     base = home(settings)
-    password, made = setup(settings, warehouse_url, reader)
+    t0 = time.monotonic()
+    password, made, steps = setup(settings, warehouse_url, reader)
+    setup_s = time.monotonic() - t0
     port = _port(settings)
     if _pid(settings) and port and healthy(f"http://127.0.0.1:{port}"):
         url = f"http://127.0.0.1:{port}"
-        return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=False)
+        return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=False, setup_s=setup_s,
+                            steps=steps)
     port = free_port(FIRST_PORT)
     if port is None:
         raise SupersetLocalError(f"no free TCP port from {FIRST_PORT}")
@@ -213,13 +255,15 @@ def start(settings: Settings | None = None, warehouse_url: str | None = None,
         env=_env(settings), cwd=base, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
     (base / "superset.pid").write_text(str(proc.pid))
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
+    t1 = time.monotonic()
+    deadline = t1 + START_TIMEOUT_S
     while not healthy(url):
         if proc.poll() is not None or time.monotonic() > deadline:
             stop(settings)
             raise SupersetLocalError(f"Superset did not answer on {url}/health; see {base / 'superset.log'}")
         time.sleep(0.5)
-    return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=True)
+    return SupersetInfo(url, ADMIN, password, made, dashboard_urls(url), started=True, setup_s=setup_s,
+                        server_s=time.monotonic() - t1, steps=steps)
 
 
 def stop(settings: Settings | None = None) -> bool:
@@ -265,7 +309,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"make bi: {exc}", file=sys.stderr)
         return 2
     print(f"Superset {'started' if info.started else 'already running'} at {info.url} "
-          f"({time.monotonic() - t0:.0f} s); warehouse login {READER} (member of ntm_bi_reader)")
+          f"({time.monotonic() - t0:.0f} s: set-up and import {info.setup_s:.0f} s, server up {info.server_s:.0f} s);"
+          f" warehouse login {READER} (member of ntm_bi_reader)")
     if info.new_password:
         print(f"admin login: {info.username} / {info.password}  (shown once; kept in {home(settings) / 'admin_password'})")
     else:

@@ -5,10 +5,13 @@ chart-data request returned it, equals the same figure queried from the marts wi
 
 from __future__ import annotations
 
+import time
+
 import psycopg
 import pytest
 import yaml
 
+from ingest.devtools import superset_local
 from ingest.devtools.superset_local import DASHBOARDS_DIR
 
 # slug → (chart whose figure is checked, the same figure in SQL on the marts)
@@ -20,9 +23,11 @@ FIGURES = {
     "ocop": ("Sản phẩm OCOP đã được công nhận",
              "SELECT sum(products_rated) FROM marts.mart_ocop WHERE unit_level = 'province'"),
     "nop-bao-cao": ("Báo cáo đã nộp", "SELECT count(district_code) FROM marts.mart_submission_coverage WHERE submitted"),
+    "ke-hoach-ket-qua": ("Chỉ tiêu đúng tiến độ (toàn tỉnh)",
+                         "SELECT count(indicator) FROM marts.mart_plan WHERE unit_level = 'province' AND on_track"),
 }
 TITLES = {"tien-do-ntm": "Tiến độ NTM", "huy-dong-nguon-luc": "Huy động nguồn lực", "ocop": "OCOP",
-          "nop-bao-cao": "Tình hình nộp báo cáo"}
+          "nop-bao-cao": "Tình hình nộp báo cáo", "ke-hoach-ket-qua": "Kế hoạch và kết quả"}
 
 
 def _dashboard_file(slug: str) -> dict:
@@ -85,3 +90,35 @@ def test_superset_reads_the_marts_as_a_reader_login_not_an_owner(superset):
     r = http.post(f"{superset.url}/api/v1/sqllab/execute/", json={
         "database_id": dbs[0]["id"], "sql": "SELECT count(*) FROM raw.thong_tin", "runAsync": False}, timeout=120)
     assert r.status_code >= 400 and "permission denied" in r.text.lower(), r.text[:500]
+
+
+def test_a_restart_skips_the_set_up_already_done_and_serves_every_dashboard(superset):
+    """`make bi` again while it runs leaves it running; after `make bi-stop`, `make bi` starts it
+    again without the metadata steps already done, with the same admin, every dashboard imported
+    and a chart edited in the UI put back to the code's."""
+    assert superset.steps == ("db upgrade", "fab create-admin", "init", "import", "set-database-uri")
+    http = superset.session()
+    chart, _query = FIGURES["ke-hoach-ket-qua"]
+    charts = http.get(f"{superset.url}/api/v1/dashboard/ke-hoach-ket-qua/charts", timeout=60).json()["result"]
+    chart_id = next(c["id"] for c in charts if c["slice_name"] == chart)
+    edited = http.put(f"{superset.url}/api/v1/chart/{chart_id}", json={"slice_name": "Sửa tay trong giao diện"},
+                      timeout=60)
+    assert edited.status_code == 200, edited.text[:500]
+    again = superset_local.start(superset.settings, superset.warehouse_url, reader=superset.reader)
+    assert not again.started and again.url == superset.url and not again.new_password
+    assert superset_local.stop(superset.settings)
+    assert not superset_local.healthy(superset.url)
+
+    t0 = time.monotonic()
+    info = superset_local.start(superset.settings, superset.warehouse_url, reader=superset.reader)
+    print(f"\nSuperset restart: {time.monotonic() - t0:.1f} s (set-up and import {info.setup_s:.1f} s,"
+          f" server up {info.server_s:.1f} s)")
+    assert info.started and info.steps == ("import",)
+    assert (info.username, info.password, info.new_password) == (superset.username, superset.password, False)
+    superset.url = info.url  # the first free port again, most likely the same
+    superset.__dict__.pop("http", None)
+    http = superset.session()
+    slugs = {d["slug"] for d in http.get(f"{superset.url}/api/v1/dashboard/", timeout=60).json()["result"]}
+    assert slugs == set(TITLES)
+    charts = http.get(f"{superset.url}/api/v1/dashboard/ke-hoach-ket-qua/charts", timeout=60).json()["result"]
+    assert {c["id"]: c["slice_name"] for c in charts}[chart_id] == chart, "the code's chart is back, not the UI edit"

@@ -18,11 +18,22 @@ from tests.fixtures.rls import PROVINCES
 COVERAGE_ROWS = {"26": 9 * 2, "27": 6 * 2}
 
 
+# The only published tables without a province: code lists and the calendar, the same for everyone.
+SHARED = {"dim_month", "dim_criterion", "dim_funding_source", "dim_ocop_group", "dim_title_level"}
+
+
+def _mart_tables(conn: psycopg.Connection) -> dict[str, bool]:
+    """Every table of the published marts (read from the database, so a new mart cannot be
+    missed) → whether it has a province_code column."""
+    return dict(conn.execute(
+        "SELECT c.relname, EXISTS (SELECT 1 FROM pg_attribute a WHERE a.attrelid = c.oid"
+        " AND a.attname = 'province_code' AND NOT a.attisdropped)"
+        " FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = 'marts' AND c.relkind IN ('r', 'p') ORDER BY 1").fetchall())
+
+
 def _province_tables(conn: psycopg.Connection) -> list[str]:
-    return [r[0] for r in conn.execute(
-        "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'province_code'"
-        " WHERE n.nspname = 'marts' AND c.relkind = 'r' ORDER BY 1")]
+    return [t for t, has_province in _mart_tables(conn).items() if has_province]
 
 
 def _counts(url: str, tables: list[str]) -> dict[str, dict[str | None, int]]:
@@ -49,10 +60,22 @@ def test_every_mart_with_a_province_has_row_level_security_after_each_publish(pr
             " WHERE n.nspname = 'marts' AND c.relname = ANY(%s)", (list(owner_counts),)).fetchall())
         published = conn.execute("SELECT count(*) FROM audit.pipeline_run WHERE dag_id = 'test_rls'").fetchone()[0]
     assert published == 2  # two publishes: the policies were re-applied to freshly built tables
-    for mart in ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage", "fct_commune_status",
-                 "fct_funding", "fct_ocop_product", "dim_admin_unit"):
+    for mart in ("mart_progress", "mart_funding", "mart_ocop", "mart_submission_coverage", "mart_plan",
+                 "fct_commune_status", "fct_funding", "fct_ocop_product", "dim_admin_unit"):
         assert mart in flags, f"{mart} has a province_code"
     assert all(flags.values()), {t: f for t, f in flags.items() if not f}
+
+
+def test_every_published_table_either_has_the_province_policy_or_is_the_same_for_everyone(province_marts):
+    with psycopg.connect(province_marts) as conn:
+        tables = _mart_tables(conn)
+        policies = {r[0] for r in conn.execute(
+            "SELECT tablename FROM pg_policies WHERE schemaname = 'marts' AND policyname = 'province_reader'"
+            " AND cmd = 'SELECT'")}
+    assert {"mart_plan", "mart_progress", "dim_month"} <= set(tables)
+    without_province = {t for t, has_province in tables.items() if not has_province}
+    assert without_province == SHARED, "a mart without province_code would be readable by every province"
+    assert policies == set(tables) - SHARED
 
 
 @pytest.mark.parametrize("province", PROVINCES)
@@ -64,6 +87,7 @@ def test_a_province_reader_counts_only_its_province_in_every_mart(province, prov
         assert seen[table].get(province, 0) == by_province.get(province, 0), table
     assert seen["mart_submission_coverage"] == {province: COVERAGE_ROWS[province]}
     assert seen["mart_progress"].get(province, 0) > 0 and seen["fct_commune_status"].get(province, 0) > 0
+    assert seen["mart_plan"].get(province, 0) > 0, "the fixture's plans (sent with April) reach mart_plan"
 
 
 def test_the_national_reader_and_the_auditor_see_every_province(province_marts, owner_counts, reader_login):

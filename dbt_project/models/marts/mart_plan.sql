@@ -15,6 +15,8 @@
 --   sum of its districts' plans in force (target) and of the same districts' actuals (actual),
 --   over the districts that planned the indicator (`units_planned`), so the share compares like
 --   with like; plan_submission_id is then null.
+-- * indicator_name: the indicator's Vietnamese label (seed plan_indicators, from the contract),
+--   for BI tools that show rows as they are.
 with plan_rows as (
     select
         src.month,
@@ -125,12 +127,13 @@ unioned as (
 )
 
 select
-    month::date as month,
-    extract(year from month)::integer as year,
+    u.month::date as month,
+    extract(year from u.month)::integer as year,
     unit_code::text as unit_code,
     unit_level::text as unit_level,
     province_code::text as province_code,
-    indicator::text as indicator,
+    u.indicator::text as indicator,
+    i.name_vi::text as indicator_name,
     target::integer as target,
     actual::integer as actual,
     (100.0 * actual / nullif(target, 0))::numeric as pct_of_target,
@@ -141,4 +144,5 @@ select
     units_planned::integer as units_planned,
     plan_submission_id::bigint as plan_submission_id,
     plan_month::date as plan_month
-from unioned
+from unioned as u
+left join {{ ref('plan_indicators') }} as i on i.indicator = u.indicator
