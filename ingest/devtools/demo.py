@@ -258,7 +258,7 @@ def run_demo(database_url: str | None, months: list[date], province: str) -> int
     from ingest.serve.run_summary import print_run_summary
     from ingest.store.db import migrate_all
 
-    console = Console(highlight=False)
+    console = Console(highlight=False, soft_wrap=True)  # paths and commands stay whole lines (copy-paste)
     settings = load_settings()
     url = localdb.resolve_url(settings, database_url)
     console.print(f"database: {localdb.masked(url)}")
