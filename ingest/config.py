@@ -8,6 +8,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_HOME` | the project root | where the project lives (dbt project, expectations) |
 | `NTM_STATE_DIR` | `$NTM_HOME/.ntm` | local state: PostgreSQL cluster, archive, inbox, Data Docs, logs |
 | `NTM_ARCHIVE_DIR` | `$NTM_STATE_DIR/archive` | content-addressed archive of every received file (`<sha[:2]>/<sha256>.<ext>`) |
+| `NTM_ARCHIVE_URL` | `$NTM_ARCHIVE_DIR` | where the archive lives, shared by every worker: a folder, or an object-storage URL (`s3://bucket/prefix`; credentials and endpoint from the standard `AWS_*` variables, `AWS_ENDPOINT_URL`) |
 | `NTM_INBOX` | `$NTM_STATE_DIR/inbox` | where monthly runs look for submissions: `<inbox>/<YYYY-MM>/` (a folder or an object-storage URL) |
 | `NTM_DATA_DOCS_DIR` | `$NTM_STATE_DIR/data_docs` | the Great Expectations Data Docs site |
 | `NTM_AUDIT_SITE_DIR` | `$NTM_STATE_DIR/audit_site` | the audit site (month → province → district → submission), beside the Data Docs |
@@ -105,6 +106,12 @@ class Settings(BaseSettings):
     archive_dir: ResolvedPath = Field(
         default_factory=lambda d: _state(d) / "archive", json_schema_extra=_shown("`$NTM_STATE_DIR/archive`"),
         description="content-addressed archive of every received file (`<sha[:2]>/<sha256>.<ext>`)")
+    archive_url: str = Field(
+        default_factory=lambda d: str(d.get("archive_dir") or _state(d) / "archive"),
+        json_schema_extra=_shown("`$NTM_ARCHIVE_DIR`"),
+        description="where the archive lives, shared by every worker: a folder, or an object-storage URL "
+                    "(`s3://bucket/prefix`; credentials and endpoint from the standard `AWS_*` variables, "
+                    "`AWS_ENDPOINT_URL`)")
     inbox: str = Field(
         default_factory=lambda d: str(_state(d) / "inbox"), json_schema_extra=_shown("`$NTM_STATE_DIR/inbox`"),
         description="where monthly runs look for submissions: `<inbox>/<YYYY-MM>/` (a folder or an "
@@ -169,6 +176,17 @@ class Settings(BaseSettings):
     @classmethod
     def _provinces(cls, value: Any) -> Any:
         return parse_provinces(value) if value is None or isinstance(value, str) else value
+
+    @field_validator("archive_url", "inbox")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        text = value.strip()
+        scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+        if scheme not in ("", "file", "s3"):
+            raise ValueError(f"must be a folder, a file:// URL or an s3:// URL, not {value!r}")
+        if scheme == "s3" and not text.split("://", 1)[1].strip("/"):
+            raise ValueError(f"an s3:// URL names a bucket (s3://bucket/prefix), not {value!r}")
+        return text
 
     @field_validator("dbt_mode", mode="before")
     @classmethod
