@@ -65,12 +65,20 @@ def test_values_come_from_the_environment(clean_env, tmp_path: Path) -> None:
     ("NTM_ARCHIVE_URL", "gs://bucket/archive", "a folder, a file:// URL or an s3:// URL"),
     ("NTM_ARCHIVE_URL", "s3://", "names a bucket"),
     ("NTM_INBOX", "ftp://host/inbox", "a folder, a file:// URL or an s3:// URL"),
+    ("NTM_TASK_QUEUES", "validate", "task_id=queue pairs"),
+    ("NTM_TASK_QUEUES", "load=bad queue", "task_id=queue pairs"),
 ])
 def test_a_bad_value_names_the_variable_and_what_it_expects(clean_env, name, value, expected) -> None:
     clean_env.setenv(name, value)
     with pytest.raises(ConfigError, match=re.escape(f"{name}={value!r}")) as err:
         load_settings()
     assert expected in str(err.value)
+
+
+def test_task_queues_are_routes(clean_env) -> None:
+    assert load_settings().queue_routes == {}
+    clean_env.setenv("NTM_TASK_QUEUES", " validate=ntm_worker_1, load=ntm_worker_2,")
+    assert load_settings().queue_routes == {"validate": "ntm_worker_1", "load": "ntm_worker_2"}
 
 
 def test_the_cli_reports_a_bad_setting_as_a_configuration_error(clean_env, capsys) -> None:
