@@ -21,6 +21,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_MAX_ZIP_RATIO` | 200 | largest expansion ratio of a zip |
 | `NTM_NOTIFY_URL` | off | webhook for coverage alerts |
 | `NTM_SMTP_TO` | off | e-mail address for coverage alerts (sent with Airflow's SMTP settings) |
+| `NTM_CONTACTS` | off | the districts' address book: a CSV file `unit_code,email` (several addresses of a unit separated by `;`, or one row each); a district whose submission was rejected or warned gets its feedback workbook by e-mail (Airflow's SMTP settings) |
 | `NTM_PROVINCES` | all (the whole country) | the provinces the deployment serves, whose districts with xã coverage expects every month: GSO codes, comma-separated (`27`, `24,27`), or `all` for the whole country (passed to dbt as the var `ntm_provinces`) |
 | `NTM_DEADLINE_HOURS` | 6 | DAG: the monthly run's Deadline Alert fires when it has not finished this many hours after it was queued |
 | `NTM_CATCHUP` | false | DAG: let the scheduler create the monthly runs missed since the start date |
@@ -151,6 +152,11 @@ class Settings(BaseSettings):
     notify_url: str | None = Field(None, json_schema_extra=_shown("off"), description="webhook for coverage alerts")
     smtp_to: str | None = Field(None, json_schema_extra=_shown("off"),
                                 description="e-mail address for coverage alerts (sent with Airflow's SMTP settings)")
+    contacts: ResolvedPath | None = Field(
+        None, json_schema_extra=_shown("off"),
+        description="the districts' address book: a CSV file `unit_code,email` (several addresses of a unit "
+                    "separated by `;`, or one row each); a district whose submission was rejected or warned gets "
+                    "its feedback workbook by e-mail (Airflow's SMTP settings)")
     # None or ("all",): the whole country (marts.md, "Who is expected"); else GSO codes
     provinces: Annotated[tuple[str, ...] | None, NoDecode] = Field(
         None, json_schema_extra=_shown("all (the whole country)"),

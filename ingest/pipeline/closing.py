@@ -60,17 +60,24 @@ class Closing:
     publication: Publication
     summaries: list[dict[str, Any]] = field(default_factory=list)
     coverage_rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # per month: which units were on time, late, missing, rejected (audit_history.run_detail)
+    unit_lists: dict[str, dict[str, Any]] = field(default_factory=dict)
+    audit_site: str | None = None
 
     @property
     def success(self) -> bool:
         return self.publication.success
 
     def detail(self) -> dict[str, Any]:
-        """What the run record keeps (`audit.pipeline_run.detail`): no per-unit lists."""
+        """What the run record keeps (`audit.pipeline_run.detail`): per month the summary, and
+        its coverage with the units on time, late (when received), missing and rejected (with
+        their files), by code and name."""
         return {"published": self.success, "dbt_success": self.publication.dbt_success,
                 "mart_checks_success": self.publication.checks_success,
+                **({"audit_site": self.audit_site} if self.audit_site else {}),
                 "months": [{k: v for k, v in s.items() if k != "coverage"}
-                           | {"coverage": {k: v for k, v in s["coverage"].items() if not k.endswith("_units")}}
+                           | {"coverage": self.unit_lists.get(s["month"], {}).get("coverage")
+                              or {k: v for k, v in s["coverage"].items() if not k.endswith("_units")}}
                            for s in self.summaries]}
 
 
@@ -97,11 +104,57 @@ def close_months(url: str, run_id: int, months: Sequence[date], loaded: dict[str
                    "published": published.success, "dbt_success": published.dbt_success,
                    "mart_checks_success": published.checks_success,
                    "mart_check_failures": published.check_failures(), "coverage": summarise(rows)}
+        if build_docs:
+            summary["district_notices"] = _feedback(url, month, settings, progress)
         summary["notified"] = "; ".join(_send(channel, summary) for channel in
                                         [lambda s: notify(s, settings), *senders])
         closing.summaries.append(summary)
         closing.coverage_rows[summary["month"]] = rows
+        closing.unit_lists[summary["month"]] = _unit_lists(url, month, settings)
+    if build_docs:
+        closing.audit_site = _audit_site(url, settings, progress)
     return closing
+
+
+def _unit_lists(url: str, month: date, settings: Any) -> dict[str, Any]:
+    from ingest.store.audit_history import run_detail
+
+    with psycopg.connect(url) as conn:
+        return run_detail(conn, month, settings.provinces)
+
+
+def _feedback(url: str, month: date, settings: Any, progress: Progress | None) -> list[dict[str, Any]]:
+    """The month's feedback workbooks into the outbox, and an e-mail to each district concerned
+    (NTM_CONTACTS); what became of each. A failure here is reported, never raised: the marts are
+    published by then."""
+    from ingest.serve.district_notice import ContactsError, notify_districts
+    from ingest.serve.feedback import write_outbox
+
+    say = progress or (lambda _msg: None)
+    try:
+        written = write_outbox(url, month, settings)
+        say(f"{len(written)} feedback workbook(s) in {settings.outbox_dir}")
+        notices = notify_districts(url, written, settings)
+    except (ContactsError, OSError, psycopg.Error) as exc:
+        say(f"district feedback FAILED: {exc}")
+        return [{"error": str(exc)}]
+    for n in notices:
+        say(f"feedback #{n['submission_id']} → unit {n['unit']}: {n.get('sent') or n.get('error')}")
+    return notices
+
+
+def _audit_site(url: str, settings: Any, progress: Progress | None) -> str | None:
+    """Rewrite the audit site (month → province → district → submission) after the run."""
+    from ingest.serve.audit_site import build_site
+
+    say = progress or (lambda _msg: None)
+    try:
+        index = build_site(url, settings)
+    except (OSError, psycopg.Error) as exc:
+        say(f"audit site FAILED: {exc}")
+        return None
+    say(f"audit site: {index.as_uri() if index.is_absolute() else index}")
+    return str(index)
 
 
 def _send(channel: Sender, summary: dict[str, Any]) -> str:

@@ -158,6 +158,12 @@ def _message(summary: dict[str, Any]) -> tuple[str, str]:
             lines.append(f"  … (+{len(details) - 30})")
     lines.append(f"dbt: {'ok' if summary.get('dbt_success', True) else 'FAILED'}, "
                  f"đối soát / mart checks: {'ok' if summary.get('mart_checks_success', True) else 'FAILED'}")
+    notices = summary.get("district_notices") or []
+    if notices:
+        sent = sum(1 for n in notices if n.get("sent"))
+        unsent = [str(n.get("unit") or "?") for n in notices if not n.get("sent")]
+        lines.append(f"Phản hồi gửi huyện / feedback e-mailed to districts: {sent}"
+                     + (f"; chưa gửi được / not sent: {_units(unsent)}" if unsent else ""))
     for r in summary.get("rejected", [])[:20]:
         unit = r.get("unit") or r.get("submitting_unit_code") or r.get("unit_hint") or "?"
         lines.append(f"  - {r.get('file_name')} ({unit}): {r.get('reason') or ''} "

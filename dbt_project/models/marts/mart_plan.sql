@@ -33,18 +33,31 @@ with plan_rows as (
     where length(src.submitting_unit_code) in (2, 3)
 ),
 
+planned_districts as (
+    select distinct month, unit_code from plan_rows where unit_level = 'district'
+),
+
+-- the district titles as reported, computed once (int_district_title is a view: a correlated
+-- subquery would compute it again for every district and month, minutes on a national month)
+reported_titles as materialized (
+    select t.district_code, t.month, t.district_title
+    from {{ ref('int_district_title') }} as t
+    where t.district_code in (select unit_code from planned_districts)
+),
+
 district_title as (
-    select
+    select distinct on (p.month, p.unit_code)
         p.month,
         p.unit_code,
-        (
-            select case when t.district_title in ('ntm', 'advanced', 'model') then 1 else 0 end
-            from {{ ref('int_district_title') }} as t
-            where t.district_code = p.unit_code and t.month <= p.month
-            order by t.month desc
-            limit 1
-        ) as district_ntm
-    from (select distinct month, unit_code from plan_rows where unit_level = 'district') as p
+        case
+            when t.district_code is null then null
+            when t.district_title in ('ntm', 'advanced', 'model') then 1
+            else 0
+        end as district_ntm
+    from planned_districts as p
+    left join reported_titles as t
+        on t.district_code = p.unit_code and t.month <= p.month
+    order by p.month, p.unit_code, t.month desc nulls last
 ),
 
 actuals as (
@@ -98,12 +111,10 @@ province_sum as (
         null::bigint as plan_submission_id,
         null::date as plan_month
     from own as d
-    where d.unit_level = 'district'
-        and not exists (
-            select 1 from own as o
-            where o.unit_level = 'province' and o.unit_code = d.province_code
-                and o.month = d.month and o.indicator = d.indicator
-        )
+    left join own as o
+        on o.unit_level = 'province' and o.unit_code = d.province_code
+        and o.month = d.month and o.indicator = d.indicator
+    where d.unit_level = 'district' and o.unit_code is null
     group by d.month, d.province_code, d.indicator
 ),
 
