@@ -1,6 +1,6 @@
 # The two commands: `make demo` (set up, run the pipeline end to end on sample data) and
 # `make test` (the whole test suite). Both work on a fresh clone and are safe to re-run.
-.PHONY: setup demo test test-fast test-unit bench bench-airflow bench-warehouse airflow airflow-stop bi bi-stop docs lint db-stop clean
+.PHONY: setup demo test test-fast test-unit bench bench-airflow bench-warehouse airflow airflow-celery airflow-stop bi bi-stop docs lint db-stop clean
 
 NTM := .venv/bin/ntm
 PYTEST := .venv/bin/pytest
@@ -34,6 +34,10 @@ bench-warehouse: setup
 
 airflow: setup
 	.venv/bin/python -m ingest.devtools.airflow_local start
+
+# the same with CeleryExecutor: a private redis-server and two Celery workers (ntm-worker-1/2)
+airflow-celery: setup
+	.venv/bin/python -m ingest.devtools.airflow_local start --executor celery --workers 2
 
 airflow-stop:
 	.venv/bin/python -m ingest.devtools.airflow_local stop

@@ -8,6 +8,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_HOME` | the project root | where the project lives (dbt project, expectations) |
 | `NTM_STATE_DIR` | `$NTM_HOME/.ntm` | local state: PostgreSQL cluster, archive, inbox, Data Docs, logs |
 | `NTM_ARCHIVE_DIR` | `$NTM_STATE_DIR/archive` | content-addressed archive of every received file (`<sha[:2]>/<sha256>.<ext>`) |
+| `NTM_ARCHIVE_URL` | `$NTM_ARCHIVE_DIR` | where the archive lives, shared by every worker: a folder, or an object-storage URL (`s3://bucket/prefix`; credentials and endpoint from the standard `AWS_*` variables, `AWS_ENDPOINT_URL`) |
 | `NTM_INBOX` | `$NTM_STATE_DIR/inbox` | where monthly runs look for submissions: `<inbox>/<YYYY-MM>/` (a folder or an object-storage URL) |
 | `NTM_DATA_DOCS_DIR` | `$NTM_STATE_DIR/data_docs` | the Great Expectations Data Docs site |
 | `NTM_AUDIT_SITE_DIR` | `$NTM_STATE_DIR/audit_site` | the audit site (month → province → district → submission), beside the Data Docs |
@@ -27,6 +28,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_MAX_BATCHES` | 8 | DAG: most mapped receive/validate tasks per month |
 | `NTM_MIN_BATCH` | 25 | DAG: fewest files per mapped task (except the last) |
 | `NTM_TASK_RETRIES` | 3 | DAG: retries of each task (exponential back-off from 30 s) |
+| `NTM_TASK_QUEUES` | every task on the default queue | Celery: route tasks to queues, `task_id=queue` comma-separated (`validate=ntm_worker_1,load=ntm_worker_2`); a cluster policy applies it to every DAG (the local launcher's `airflow_local_settings`) |
 | `NTM_DBT_MODE` | task | DAG: `task` (one in-process `dbt build`) or `cosmos` (one Airflow task per model) |
 | `NTM_DBT_EXECUTABLE` | `dbt` beside the Python interpreter | DAG: the dbt executable cosmos runs |
 | `PGUSER` | postgres | libpq's user for dbt when the database URL names none |
@@ -79,6 +81,19 @@ def parse_provinces(value: str | None) -> tuple[str, ...] | None:
     return tuple(dict.fromkeys(codes)) or None
 
 
+def parse_routes(value: str | None) -> dict[str, str]:
+    """`validate=ntm_worker_1, load=ntm_worker_2` → {"validate": "ntm_worker_1", "load": "ntm_worker_2"}."""
+    routes: dict[str, str] = {}
+    for part in (value or "").split(","):
+        if not part.strip():
+            continue
+        task_id, sep, queue = (x.strip() for x in part.partition("="))
+        if not sep or not task_id or not queue or not queue.replace("_", "").replace("-", "").isalnum():
+            raise ValueError(f"must be task_id=queue pairs, comma-separated (validate=ntm_worker_1), not {value!r}")
+        routes[task_id] = queue
+    return routes
+
+
 def _resolve(path: Path) -> Path:
     return path.expanduser().resolve()
 
@@ -106,6 +121,12 @@ class Settings(BaseSettings):
     archive_dir: ResolvedPath = Field(
         default_factory=lambda d: _state(d) / "archive", json_schema_extra=_shown("`$NTM_STATE_DIR/archive`"),
         description="content-addressed archive of every received file (`<sha[:2]>/<sha256>.<ext>`)")
+    archive_url: str = Field(
+        default_factory=lambda d: str(d.get("archive_dir") or _state(d) / "archive"),
+        json_schema_extra=_shown("`$NTM_ARCHIVE_DIR`"),
+        description="where the archive lives, shared by every worker: a folder, or an object-storage URL "
+                    "(`s3://bucket/prefix`; credentials and endpoint from the standard `AWS_*` variables, "
+                    "`AWS_ENDPOINT_URL`)")
     inbox: str = Field(
         default_factory=lambda d: str(_state(d) / "inbox"), json_schema_extra=_shown("`$NTM_STATE_DIR/inbox`"),
         description="where monthly runs look for submissions: `<inbox>/<YYYY-MM>/` (a folder or an "
@@ -149,6 +170,9 @@ class Settings(BaseSettings):
     max_batches: int = Field(8, ge=1, description="DAG: most mapped receive/validate tasks per month")
     min_batch: int = Field(25, ge=1, description="DAG: fewest files per mapped task (except the last)")
     task_retries: int = Field(3, ge=0, description="DAG: retries of each task (exponential back-off from 30 s)")
+    task_queues: str | None = Field(
+        None, json_schema_extra=_shown("every task on the default queue"),
+        description="Celery: route tasks to queues, `task_id=queue` comma-separated (`validate=ntm_worker_1,load=ntm_worker_2`); a cluster policy applies it to every DAG (the local launcher's `airflow_local_settings`)")
     dbt_mode: Literal["task", "cosmos"] = Field(
         "task", description="DAG: `task` (one in-process `dbt build`) or `cosmos` (one Airflow task per model)")
     dbt_executable: Path = Field(
@@ -175,6 +199,28 @@ class Settings(BaseSettings):
     @classmethod
     def _provinces(cls, value: Any) -> Any:
         return parse_provinces(value) if value is None or isinstance(value, str) else value
+
+    @field_validator("archive_url", "inbox")
+    @classmethod
+    def _location(cls, value: str) -> str:
+        text = value.strip()
+        scheme = text.split("://", 1)[0].lower() if "://" in text else ""
+        if scheme not in ("", "file", "s3"):
+            raise ValueError(f"must be a folder, a file:// URL or an s3:// URL, not {value!r}")
+        if scheme == "s3" and not text.split("://", 1)[1].strip("/"):
+            raise ValueError(f"an s3:// URL names a bucket (s3://bucket/prefix), not {value!r}")
+        return text
+
+    @field_validator("task_queues")
+    @classmethod
+    def _task_queues(cls, value: str | None) -> str | None:
+        parse_routes(value)
+        return value
+
+    @property
+    def queue_routes(self) -> dict[str, str]:
+        """`NTM_TASK_QUEUES` as {task_id: queue}."""
+        return parse_routes(self.task_queues)
 
     @field_validator("dbt_mode", mode="before")
     @classmethod

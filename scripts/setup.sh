@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Set up everything the project needs on a fresh clone: uv, the locked Python environment (.venv),
-# the PostgreSQL server binaries, and the offline assets for Data Docs. Safe and fast to re-run.
+# the PostgreSQL server binaries, redis-server (the local Celery broker), and the offline assets for Data Docs. Safe and fast to re-run.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -30,6 +30,11 @@ apt_install() {
 if [ -z "${NTM_DATABASE_URL:-}" ] && ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 \
         && ! command -v pg_ctl >/dev/null 2>&1; then
     apt_install postgresql
+fi
+
+# Redis is the broker of the local Celery setup (`airflow_local start --executor celery`).
+if ! command -v redis-server >/dev/null 2>&1 && [ ! -x /usr/bin/redis-server ]; then
+    apt_install redis-server || true
 fi
 
 # Headless Chromium renders Data Docs in the offline screenshot test.

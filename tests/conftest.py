@@ -45,6 +45,7 @@ pytest_plugins = [
     "tests.fixtures.values",
     "tests.fixtures.warehouse_scenario",
     "tests.fixtures.rls",
+    "tests.fixtures.s3",
     "tests.fixtures.superset",
 ]
 

@@ -97,6 +97,15 @@ def connection_error(exc: BaseException) -> str | None:
     return f"cannot reach the database: {text}"
 
 
+def storage_error(exc: BaseException) -> str | None:
+    """One line for shared storage (archive or inbox URL) that cannot be used: a missing bucket,
+    an unreachable endpoint (ingest/intake/storage.py names the URL); None for anything else."""
+    storage = sys.modules.get("ingest.intake.storage")
+    if storage is None or not isinstance(exc, storage.StorageError):
+        return None
+    return "shared storage: " + " ".join(str(exc).split())
+
+
 def progress(total: int, label: str) -> tuple[Callable[[str], None], Callable[[], None]]:
     """A progress bar on a terminal (stderr); nothing otherwise. Returns (advance, close)."""
     if total < 2 or not sys.stderr.isatty():

@@ -14,7 +14,7 @@ import argparse
 import sys
 
 from ingest.cli import dev_cmds, ingest_cmds, reference_cmds, report_cmds
-from ingest.cli.common import EXIT_USAGE, UsageError, connection_error
+from ingest.cli.common import EXIT_USAGE, UsageError, connection_error, storage_error
 
 # In the order `ntm --help` lists them.
 COMMANDS = (dev_cmds.add_db, dev_cmds.add_template, dev_cmds.add_generate, ingest_cmds.add_ingest,
@@ -58,7 +58,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"ntm: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except Exception as exc:
-        line = connection_error(exc)  # an unreachable database: one line, exit 2 (cli.md)
+        # an unreachable database or shared storage: one line, exit 2 (cli.md)
+        line = connection_error(exc) or storage_error(exc)
         if line is None:
             raise
         print(f"ntm: error: {line}", file=sys.stderr)

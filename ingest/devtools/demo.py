@@ -289,7 +289,7 @@ def run_demo(database_url: str | None, months: list[date], province: str) -> int
                   "any SQL client: `.venv/bin/ntm db create-login NAME --role bi_reader [--province CODE]`")
     console.print(f"Data Docs (validation results): {settings.data_docs_dir / 'index.html'}")
     console.print(f"dbt docs: `make docs`, then {settings.dbt_project_dir / 'target' / 'index.html'}")
-    console.print(f"archive of every received file: {settings.archive_dir}")
+    console.print(f"archive of every received file: {settings.archive_url}")
     console.print(f"inbox (where `ntm run` and Airflow look): {inbox}/<YYYY-MM>/; more months that continue "
                   f"these: `.venv/bin/ntm generate --province {province} --months "
                   f"{_next_month(months[-1]):%Y-%m}`; a correction: add `--version 2`")

@@ -1,6 +1,7 @@
 """Intake: what a district sent, read safely into typed frames with located findings.
 
-- archive: archive and hash the received file
+- archive: archive and hash the received file; storage: shared storage by URL (a folder or s3://,
+  fsspec): put / get / list, remote objects fetched to a temporary folder for the readers
 - formats: file formats (xlsx, CSV folder, zip of CSVs) and their safety limits -> grids
 - headers: header detection and the columns of each sheet; tables: grids -> normalised frames
 - normalise: one cell value -> its canonical value; rules: the programme's dated rules

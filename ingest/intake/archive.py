@@ -7,6 +7,10 @@ zip, and the zip-bomb ratio check never mistakes a folder for a bomb.
 Only regular files are archived (ingest/intake/filecheck.py): a link, a named pipe or a device is
 refused (`Refused`, `unsafe_file`) before it is opened, and the copy stops after the size limit
 (`file_too_large`), so neither /dev/zero nor a file growing while it is copied can fill the disk.
+
+The archive is a folder or an object-storage URL (`NTM_ARCHIVE_URL`, ingest/intake/storage.py):
+a remote archive receives each file once, keyed by its hash (the same bytes again are not sent
+again), and `archive_path` is then the object's URL.
 """
 
 from __future__ import annotations
@@ -14,11 +18,13 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
+from ingest.intake import storage
 from ingest.intake.filecheck import Refused, check_path, folder_files, open_regular, read_bounded, too_large
 
 CHUNK = 1 << 20
@@ -30,7 +36,7 @@ class Archived:
     sha256: str
     bytes: int
     file_format: str  # xlsx / zip / csv_dir / unknown
-    archive_path: Path
+    archive_path: str  # a local path or the object's URL; "" when nothing was archived
 
 
 def file_format_of(path: Path) -> str:
@@ -95,16 +101,29 @@ def _store(src: io.BufferedIOBase, archive_dir: Path, suffix: str, limit: int | 
         raise
 
 
-def archive(path: Path, archive_dir: Path, limit: int | None = None) -> Archived:
-    """Archive `path` (a regular file or a real folder of CSVs) and return what was stored; raises
-    `Refused` for a link or special file, or over `limit` bytes (nothing is kept then)."""
+def archive(path: Path, archive_at: str | Path, limit: int | None = None) -> Archived:
+    """Archive `path` (a regular file or a real folder of CSVs) into the archive folder or URL
+    `archive_at` and return what was stored; raises `Refused` for a link or special file, or over
+    `limit` bytes (nothing is kept then), and `storage.StorageError` when a remote archive cannot
+    be written (the message names its URL)."""
     check_path(path)
     limit = (1 << 62) if limit is None else limit
-    fmt = file_format_of(path)
-    if fmt == "csv_dir":
-        sha, size, final = _store(io.BytesIO(_zip_folder(path, limit)), archive_dir, ".zip")
-    else:
-        suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".zip", ".csv") else ".bin"
-        with os.fdopen(open_regular(path), "rb") as src:
-            sha, size, final = _store(src, archive_dir, suffix, limit, path.name)
-    return Archived(path.name, sha, size, fmt, final)
+    remote = storage.is_remote(archive_at)
+    staging = Path(tempfile.mkdtemp(prefix="ntm-archive-")) if remote else storage.local_path(archive_at)
+    try:
+        fmt = file_format_of(path)
+        if fmt == "csv_dir":
+            sha, size, final = _store(io.BytesIO(_zip_folder(path, limit)), staging, ".zip")
+        else:
+            suffix = path.suffix.lower() if path.suffix.lower() in (".xlsx", ".zip", ".csv") else ".bin"
+            with os.fdopen(open_regular(path), "rb") as src:
+                sha, size, final = _store(src, staging, suffix, limit, path.name)
+        if not remote:
+            return Archived(path.name, sha, size, fmt, str(final))
+        url = storage.join(str(archive_at), sha[:2], final.name)
+        if not storage.exists(url):  # content-addressed: the same bytes are stored once
+            storage.put(final, url)
+        return Archived(path.name, sha, size, fmt, url)
+    finally:
+        if remote:
+            shutil.rmtree(staging, ignore_errors=True)

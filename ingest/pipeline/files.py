@@ -10,7 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from ingest.config import load_settings
+from ingest.intake import storage
 
 Progress = Callable[[str], None]
 # When a file arrived: a fixed time, a function of the file's path (the demo simulates receipt
@@ -51,30 +51,34 @@ def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
 def month_folder(inbox: str, month: date) -> str:
     """Where a month's files are looked for: `<inbox>/<YYYY-MM>` (a path or a URL), as a run
     that found nothing says it."""
-    if "://" not in inbox or inbox.startswith("file://"):
-        return str(Path(inbox.removeprefix("file://")) / month.strftime("%Y-%m"))
-    return f"{inbox.rstrip('/')}/{month:%Y-%m}"
+    return storage.join(inbox, month.strftime("%Y-%m"))
 
 
 def discover(inbox: str, month: date) -> list[str]:
-    """Submissions waiting in `<inbox>/<YYYY-MM>/`. The inbox is a folder or any
-    `ObjectStoragePath` URL (`s3://...`, `file://...`); remote files are copied to a local spool."""
+    """Submissions waiting in `<inbox>/<YYYY-MM>/`. The inbox is a folder or an object-storage
+    URL (`s3://...`, ingest/intake/storage.py): remote submissions are listed as URLs (a file, or
+    a folder holding `thong_tin.csv`), and `receive` fetches each one while it archives it, so
+    nothing passes through one worker's disk to another."""
     sub = month.strftime("%Y-%m")
-    if "://" not in inbox or inbox.startswith("file://"):
-        folder = Path(inbox.removeprefix("file://")) / sub  # the inbox and month folder are set up by
-        if not folder.is_dir():                                # the operator: followed if links
+    if not storage.is_remote(inbox):
+        folder = storage.local_path(inbox) / sub  # the inbox and month folder are set up by
+        if not folder.is_dir():                    # the operator: followed if links
             return []
         return [str(p) for p in expand_paths([folder.resolve() if folder.is_symlink() else folder])]
-    from airflow.sdk import ObjectStoragePath  # only for remote inboxes
+    return _remote_submissions(storage.join(inbox, sub))
 
-    spool = load_settings().state_dir / "spool" / sub
-    spool.mkdir(parents=True, exist_ok=True)
-    out = []
-    for remote in sorted(ObjectStoragePath(f"{inbox.rstrip('/')}/{sub}").iterdir()):
-        if remote.is_file():
-            local = spool / remote.name
-            local.write_bytes(remote.read_bytes())
-            out.append(str(local))
+
+def _remote_submissions(url: str) -> list[str]:
+    out: list[str] = []
+    for entry in storage.entries(url):
+        if entry.name.startswith("."):
+            continue
+        if not entry.is_dir:
+            out.append(entry.url)
+        elif "thong_tin.csv" in {e.name for e in storage.entries(entry.url)}:
+            out.append(entry.url)
+        else:
+            out.extend(_remote_submissions(entry.url))
     return out
 
 

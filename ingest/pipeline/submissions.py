@@ -22,6 +22,7 @@ import psycopg
 
 from ingest.config import Settings, load_settings
 from ingest.findings import Finding
+from ingest.intake import storage
 from ingest.intake.archive import Archived, archive
 from ingest.intake.filecheck import Refused, marker_sha256
 from ingest.pipeline.files import Progress, ReceivedAt, name_hints
@@ -73,13 +74,15 @@ def receive(paths: list[str], url: str, pipeline_run_id: int | None = None,
     unit declared). `received_at` is for the demo only: the real pipeline records now().
     """
     settings = settings or load_settings()
+    storage.check(settings.archive_url)  # a missing bucket stops here, naming the URL, not file by file
     ids: list[int] = []
     with psycopg.connect(url, autocommit=True) as conn:
         for raw_path in paths:
-            path = Path(raw_path)
+            path = Path(raw_path.rstrip("/").rsplit("/", 1)[-1]) if storage.is_remote(raw_path) else Path(raw_path)
             period_hint, unit_hint = name_hints(path.name)
             try:
-                archived = archive(path, settings.archive_dir, settings.max_file_bytes)
+                with storage.fetched([raw_path]) as [local]:  # a remote inbox's object, fetched for now
+                    archived = archive(local, settings.archive_url, settings.max_file_bytes)
             except Refused as refused:
                 ids.append(_record_refused(conn, path.name, refused, pipeline_run_id, period_hint, unit_hint,
                                            backfill))
@@ -105,7 +108,7 @@ def _record_refused(conn: psycopg.Connection, name: str, refused: Refused, pipel
     refusal again is a duplicate, like the same bytes again."""
     sha = marker_sha256(name, refused.findings)
     earlier = store.earlier_with_hash(conn, sha)
-    stand_in = Archived(name, sha, refused.size, refused.file_format, Path(""))
+    stand_in = Archived(name, sha, refused.size, refused.file_format, "")
     with conn.transaction():
         sid = store.insert_submission(conn, stand_in, status="duplicate" if earlier else "received",
                                       duplicate_of=earlier[0] if earlier else None,
@@ -143,7 +146,8 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
         subs = [store.submission(conn, sid) for sid in submission_ids]
         todo = [s for s in subs if s["status"] == "received" and s["validated_at"] is None]
         started = datetime.now(UTC)
-        results = read_many([Job(Path(s["archive_path"]), s["file_name"]) for s in todo], admin, settings)
+        with storage.fetched([s["archive_path"] for s in todo]) as local:
+            results = read_many([Job(p, s["file_name"]) for s, p in zip(todo, local, strict=True)], admin, settings)
         read = {s["submission_id"]: result for s, result in zip(todo, results, strict=True)}
         gx.join()
         from ingest.quality.validate import validate_batch
@@ -319,13 +323,16 @@ def _reader(conn: psycopg.Connection, settings: Settings,
 
     todo = [s for s in subs if s["status"] == "received" and s["validated_at"] is not None]
     admin = load_admin_units(conn) if todo else None
-    results = read_many([Job(Path(s["archive_path"]), s["file_name"]) for s in todo], admin, settings) if todo else []
+    with storage.fetched([s["archive_path"] for s in todo]) as local:
+        results = read_many([Job(p, s["file_name"]) for s, p in zip(todo, local, strict=True)],
+                            admin, settings) if todo else []
     frames = {s["submission_id"]: r.frames for s, r in zip(todo, results, strict=True) if not r.rejected}
 
     def read(sub: dict[str, Any]) -> Frames:
         if sub["submission_id"] in frames:
             return frames.pop(sub["submission_id"])
-        return read_submission(Path(sub["archive_path"]), admin or load_admin_units(conn), settings).frames
+        with storage.fetched([sub["archive_path"]]) as [local]:
+            return read_submission(local, admin or load_admin_units(conn), settings).frames
 
     return read
 

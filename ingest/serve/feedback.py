@@ -31,6 +31,7 @@ from psycopg.rows import dict_row
 from ingest.config import Settings, load_settings
 from ingest.contract.codes import CAPITAL_TYPES, SOURCES, TITLES
 from ingest.intake import normalise as nz
+from ingest.intake import storage
 from ingest.intake.formats import HEADER_SCAN_ROWS, sheet_key
 from ingest.intake.headers import COLUMNS, INFO_KEYS, column_key
 from ingest.serve.safe_text import is_formula_like, plain, sheet_value
@@ -156,10 +157,20 @@ def put(cell: Any, value: Any) -> Any:
 
 
 def _open_original(sub: Submission, settings: Settings) -> Any:
-    """The district's own workbook (an xlsx as sent; CSV files as one sheet each), or None."""
+    """The district's own workbook (an xlsx as sent; CSV files as one sheet each), or None. An
+    archive in object storage is fetched to a temporary file first."""
+    if not sub.archive_path or sub.bytes > settings.max_file_bytes:
+        return None
+    try:
+        with storage.fetched([sub.archive_path]) as [path]:
+            return _open_local(path, sub, settings)
+    except OSError:  # the object is gone or the storage unreachable: the summary alone still helps
+        return None
+
+
+def _open_local(path: Path, sub: Submission, settings: Settings) -> Any:
     import openpyxl
 
-    path = Path(sub.archive_path)
     if not path.is_file() or path.is_symlink() or sub.bytes > settings.max_file_bytes:
         return None
     try:

@@ -28,14 +28,14 @@ def insert_submission(conn: psycopg.Connection, a: Archived, status: str = "rece
                       is_backfill: bool = False, received_at: datetime | None = None) -> int:
     """Record one received file. `received_at` defaults to now() (the database's clock); only the
     demo passes one, to simulate the day a district's file arrived. An empty `archive_path`
-    (Path("")) is a path refused on receipt: nothing was archived."""
+    is a path refused on receipt: nothing was archived."""
     row = conn.execute(
         """INSERT INTO audit.submission (file_name, sha256, bytes, file_format, archive_path, status,
                                          duplicate_of, pipeline_run_id, file_period_hint, file_unit_hint,
                                          is_backfill, received_at, status_reason)
            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, coalesce(%s, now()), %s)
            RETURNING submission_id""",
-        (a.file_name, a.sha256, a.bytes, a.file_format, str(a.archive_path) if a.archive_path.parts else "",
+        (a.file_name, a.sha256, a.bytes, a.file_format, a.archive_path,
          status, duplicate_of,
          pipeline_run_id, period_hint, unit_hint, is_backfill, received_at,
          f"same bytes as submission {duplicate_of}" if duplicate_of else None),

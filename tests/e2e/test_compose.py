@@ -3,6 +3,7 @@ of a deployment, carries no secrets, and keeps Airflow's authentication on."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -105,3 +106,53 @@ def test_superset_is_an_opt_in_profile_with_a_pinned_official_image_and_secrets_
     example = ENV_EXAMPLE.read_text()
     for var in ("SUPERSET_SECRET_KEY", "SUPERSET_DB_PASSWORD", "SUPERSET_READER_PASSWORD", "SUPERSET_ADMIN_PASSWORD"):
         assert f"${{{var}:?" in text and re.search(rf"^{var}=CHANGE_ME$", example, re.M), var
+
+
+CELERY_SERVICES = {"redis", "airflow-worker-1", "airflow-worker-2"}
+
+
+def _celery_config(env_file: Path = ENV_EXAMPLE) -> dict:
+    res = compose("--profile", "celery", "config", "--format", "json", env_file=env_file)
+    assert res.returncode == 0, res.stderr
+    return json.loads(res.stdout)
+
+
+def test_the_celery_profile_adds_redis_and_two_workers(config: dict, tmp_path: Path) -> None:
+    assert not CELERY_SERVICES & set(config["services"])      # opt-in: absent without the profile
+    assert config["services"]["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text() + "\nAIRFLOW_EXECUTOR=CeleryExecutor\n")
+    services = _celery_config(env_file)["services"]
+    assert CELERY_SERVICES | SERVICES == set(services)
+    assert "ports" not in services["redis"] and services["redis"]["healthcheck"]["test"][-1] == "ping"
+    for name in SERVICES - {"postgres"} | CELERY_SERVICES - {"redis"}:
+        env = services[name]["environment"]
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor", name
+        assert env["AIRFLOW__CELERY__BROKER_URL"] == "redis://redis:6379/0"
+        assert env["AIRFLOW__CELERY__RESULT_BACKEND"].endswith("@postgres:5432/airflow")
+    queues = set()
+    for n in (1, 2):
+        worker = services[f"airflow-worker-{n}"]
+        command = worker["command"]
+        assert command[:3] == ["airflow", "celery", "worker"]
+        assert f"ntm-worker-{n}@%h" in command
+        queues.add(command[command.index("--queues") + 1])
+        assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
+        assert worker["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully"
+        # the workers see the same storage as the scheduler: the volumes, or object storage by URL
+        assert worker["environment"]["NTM_ARCHIVE_URL"] == "/data/archive"
+        assert {v["target"] for v in worker["volumes"]} >= {"/data/inbox", "/data/archive", "/data/data_docs"}
+    assert queues == {"default,ntm_worker_1", "default,ntm_worker_2"}
+
+
+def test_object_storage_reaches_every_airflow_service(tmp_path: Path) -> None:
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text() + "\nNTM_ARCHIVE_URL=s3://bucket/ntm-archive\n"
+                        "NTM_INBOX=s3://bucket/ntm-inbox\n")
+    services = _celery_config(env_file)["services"]
+    for name in SERVICES - {"postgres"} | CELERY_SERVICES - {"redis"}:
+        env = services[name]["environment"]
+        assert (env["NTM_ARCHIVE_URL"], env["NTM_INBOX"]) == ("s3://bucket/ntm-archive", "s3://bucket/ntm-inbox")
+    assert "storage.env" in (ROOT / ".gitignore").read_text()
+    example = (ROOT / "deploy" / "storage.env.example").read_text()
+    assert "AWS_ENDPOINT_URL" in example and "AWS_SECRET_ACCESS_KEY=CHANGE_ME" in example

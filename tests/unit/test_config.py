@@ -25,6 +25,7 @@ def test_defaults_as_documented(clean_env) -> None:
     s = load_settings()
     assert s.home == config.PROJECT_ROOT and s.state_dir == s.home / ".ntm"
     assert s.archive_dir == s.state_dir / "archive" and s.inbox == str(s.state_dir / "inbox")
+    assert s.archive_url == str(s.archive_dir)                  # the archive folder unless a URL is given
     assert s.data_docs_dir == s.state_dir / "data_docs" and s.pg_dir == s.state_dir / "pg"
     assert s.dbt_project_dir == s.home / "dbt_project" and s.expectations_dir == s.home / "expectations"
     assert s.database_url is None and s.pg_port is None and s.notify_url is None and s.smtp_to is None
@@ -47,6 +48,7 @@ def test_values_come_from_the_environment(clean_env, tmp_path: Path) -> None:
     s = load_settings()
     assert s.state_dir == tmp_path / "home" / ".ntm"           # derived from NTM_HOME
     assert s.archive_dir == Path("~/archive").expanduser()      # paths expanded and absolute
+    assert s.archive_url == str(s.archive_dir)                  # follows NTM_ARCHIVE_DIR
     assert s.inbox == "s3://bucket/inbox" and s.max_file_bytes == 512 * 1024
     assert s.provinces == ("01", "27") and s.catchup is True and s.dbt_mode == "cosmos" and s.pg_port is None
     assert "S3cretOnlyInTests" not in repr(s) and s.pgpassword.get_secret_value() == "S3cretOnlyInTests"
@@ -60,12 +62,23 @@ def test_values_come_from_the_environment(clean_env, tmp_path: Path) -> None:
     ("NTM_DBT_MODE", "both", "must be 'task' or 'cosmos'"),
     ("NTM_PROVINCES", "bac ninh", "comma-separated GSO province codes"),
     ("NTM_TASK_RETRIES", "-1", "greater than or equal to 0"),
+    ("NTM_ARCHIVE_URL", "gs://bucket/archive", "a folder, a file:// URL or an s3:// URL"),
+    ("NTM_ARCHIVE_URL", "s3://", "names a bucket"),
+    ("NTM_INBOX", "ftp://host/inbox", "a folder, a file:// URL or an s3:// URL"),
+    ("NTM_TASK_QUEUES", "validate", "task_id=queue pairs"),
+    ("NTM_TASK_QUEUES", "load=bad queue", "task_id=queue pairs"),
 ])
 def test_a_bad_value_names_the_variable_and_what_it_expects(clean_env, name, value, expected) -> None:
     clean_env.setenv(name, value)
     with pytest.raises(ConfigError, match=re.escape(f"{name}={value!r}")) as err:
         load_settings()
     assert expected in str(err.value)
+
+
+def test_task_queues_are_routes(clean_env) -> None:
+    assert load_settings().queue_routes == {}
+    clean_env.setenv("NTM_TASK_QUEUES", " validate=ntm_worker_1, load=ntm_worker_2,")
+    assert load_settings().queue_routes == {"validate": "ntm_worker_1", "load": "ntm_worker_2"}
 
 
 def test_the_cli_reports_a_bad_setting_as_a_configuration_error(clean_env, capsys) -> None:

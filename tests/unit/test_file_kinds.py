@@ -40,7 +40,7 @@ def test_dev_zero_given_as_a_path_is_refused(tmp_path):
 
 def test_the_copy_stops_at_the_limit(cases, tmp_path):
     at = archive(cases["at_limit"][0], tmp_path, LIMIT)
-    assert at.bytes == LIMIT and at.archive_path.stat().st_size == LIMIT
+    assert at.bytes == LIMIT and Path(at.archive_path).stat().st_size == LIMIT
     with pytest.raises(Refused) as refused:
         archive(cases["over_limit"][0], tmp_path, LIMIT)
     assert refused.value.findings[0].check_name == "file_too_large" and refused.value.size == LIMIT + 1
