@@ -31,7 +31,14 @@ import psycopg
 from psycopg.rows import dict_row
 
 from ingest.config import Settings
-from ingest.serve.feedback import SEVERITY_VI, STATUS_VI, hint, unit_names, vietnamese_message
+from ingest.serve.feedback import (
+    SEVERITY_VI,
+    STATUS_VI,
+    hint,
+    submission_findings,
+    unit_names,
+    vietnamese_message,
+)
 from ingest.serve.notify import SUBJECT_LIMIT, clean_text
 
 # (to, subject, html body, attachments) → what was done
@@ -82,14 +89,6 @@ def _submission(conn: psycopg.Connection, submission_id: int) -> dict[str, Any]:
            FROM audit.submission AS s WHERE s.submission_id = %s""", (submission_id,)).fetchone()
 
 
-def _findings(conn: psycopg.Connection, submission_id: int) -> list[dict[str, Any]]:
-    return conn.cursor(row_factory=dict_row).execute(
-        """SELECT severity, check_name, sheet, excel_row, column_name, value, message_vi
-           FROM audit.finding WHERE submission_id = %s
-           ORDER BY (severity = 'error') DESC, sheet NULLS FIRST, excel_row NULLS FIRST, finding_id""",
-        (submission_id,)).fetchall()
-
-
 def _commune_names(conn: psycopg.Connection, findings: list[dict[str, Any]]) -> dict[str, str]:
     codes = sorted({c for f in findings for c in re.findall(r"(?<![0-9])([0-9]{5})(?![0-9])", f["message_vi"] or "")})
     return unit_names(conn, codes) if codes else {}
@@ -101,7 +100,7 @@ def notice(conn: psycopg.Connection, submission_id: int, attachment: Path | None
     unit = sub["unit_code"] or "?"
     unit_name = unit_names(conn, [unit]).get(unit, "") if sub["unit_code"] else ""
     who = f"{unit_name} ({unit})" if unit_name else f"đơn vị {unit}"
-    findings = _findings(conn, submission_id)
+    findings = submission_findings(conn, submission_id)
     errors = sum(f["severity"] == "error" for f in findings)
     warnings = len(findings) - errors
     rejected = sub["status"] in ("rejected", "stale")

@@ -104,7 +104,8 @@ def unit_names(conn: psycopg.Connection, codes: list[str]) -> dict[str, str]:
     return dict(rows)
 
 
-def _findings(conn: psycopg.Connection, submission_id: int) -> list[dict[str, Any]]:
+def submission_findings(conn: psycopg.Connection, submission_id: int) -> list[dict[str, Any]]:
+    """A submission's findings, errors first, then by sheet and row."""
     return conn.cursor(row_factory=dict_row).execute(
         """SELECT finding_id, severity, check_name, sheet, excel_row, column_name, value, message_vi
            FROM audit.finding WHERE submission_id = %s
@@ -299,7 +300,7 @@ def build_workbook(conn: psycopg.Connection, submission_id: int, settings: Setti
 
     settings = settings or load_settings()
     sub = _submission(conn, submission_id)
-    findings = _findings(conn, submission_id)
+    findings = submission_findings(conn, submission_id)
     wb = _open_original(sub, settings)
     original = wb is not None
     if wb is None:
