@@ -28,6 +28,7 @@ bench: setup
 
 bench-airflow: setup
 	.venv/bin/python -m benchmarks.airflow_national
+	.venv/bin/python -m benchmarks.airflow_national --executor celery
 
 bench-warehouse: setup
 	.venv/bin/python -m benchmarks.warehouse_national
