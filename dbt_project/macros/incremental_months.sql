@@ -51,6 +51,34 @@
     {{ return(rows.columns[0].values() | map('string') | list) }}
 {% endmacro %}
 
+{#- the years of the months to rebuild, for models whose rows depend on their whole year -#}
+{% macro years_to_rebuild(raw_relation) %}
+    {%- set years = [] -%}
+    {%- for m in months_to_rebuild(raw_relation) -%}
+        {%- if m[:4] | int not in years %}{% do years.append(m[:4] | int) %}{% endif -%}
+    {%- endfor -%}
+    {{ return(years) }}
+{% endmacro %}
+
+{% macro delete_years(years) %}
+{%- if is_incremental() and years | length > 0 -%}
+delete from {{ this }} where year_no in ({{ years | join(', ') }})
+{%- else -%}
+select 1
+{%- endif -%}
+{% endmacro %}
+
+{#- true in a full build; the months of the years to rebuild (or nothing) in an incremental one -#}
+{% macro year_filter(column, years) %}
+{%- if not is_incremental() -%}
+true
+{%- elif years | length == 0 -%}
+false
+{%- else -%}
+({% for y in years %}{{ column }} between date '{{ y }}-01-01' and date '{{ y }}-12-31'{{ ' or ' if not loop.last }}{% endfor %})
+{%- endif -%}
+{% endmacro %}
+
 {% macro delete_months(months) %}
 {%- if is_incremental() and months | length > 0 -%}
 delete from {{ this }} where month in ({{ month_list(months) }})
@@ -76,4 +104,51 @@ false
 
 {% macro month_index() %}
 create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, submission_id)
+{% endmacro %}
+
+{#-
+  Month-keyed marts whose month depends on every earlier month (carry-forward, year to date):
+  months_since_change() is, in an incremental build, the earliest month whose submissions in force
+  (int_latest_submission) differ from those the marts were last built from (fct_submission_in_force,
+  which runs after them): the model deletes and rebuilds every month from it on (since_filter).
+  None when nothing changed; '0001-01-01' (everything) when there is no record of the last build.
+-#}
+{% macro months_since_change() %}
+    {%- set latest = ref('int_latest_submission') -%}
+    {%- if not execute or not is_incremental() -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set state = adapter.get_relation(database=this.database, schema=this.schema,
+                                          identifier='fct_submission_in_force') -%}
+    {%- if state is none -%}
+        {{ return('0001-01-01') }}
+    {%- endif -%}
+    {%- set sql -%}
+        select min(coalesce(l.month, b.month))
+        from (select month, submission_id from {{ latest }}) as l
+        full outer join (select month, submission_id from {{ state }}) as b
+            on b.month = l.month and b.submission_id = l.submission_id
+        where l.submission_id is null or b.submission_id is null
+    {%- endset -%}
+    {%- set first = run_query(sql).columns[0].values()[0] -%}
+    {{ return(none if first is none else first | string) }}
+{% endmacro %}
+
+{% macro delete_since(since) %}
+{%- if is_incremental() and since is not none -%}
+delete from {{ this }} where month >= date '{{ since }}'
+{%- else -%}
+select 1
+{%- endif -%}
+{% endmacro %}
+
+{#- true in a full build; the months from `since` on (or nothing) in an incremental one -#}
+{% macro since_filter(column, since) %}
+{%- if not is_incremental() -%}
+true
+{%- elif since is none -%}
+false
+{%- else -%}
+{{ column }} >= date '{{ since }}'
+{%- endif -%}
 {% endmacro %}

@@ -43,6 +43,9 @@ def test_two_builds_leave_one_named_index_per_fact(url: str) -> None:
     # a third build (copy into marts_build, post-hook, swap) still adds nothing
     assert build_checked(url, [date(2023, 3, 1)], build_docs=False).success
     assert month_indexes(url) == expected
+    with psycopg.connect(url) as conn:        # the incremental mart_progress: one index as well
+        assert conn.execute("SELECT array_agg(indexname) FROM pg_indexes WHERE schemaname = 'marts' "
+                            "AND tablename = 'mart_progress'").fetchone()[0] == ["mart_progress_month_idx"]
 
 
 def test_the_migration_drops_the_copies_earlier_builds_left(url: str) -> None:

@@ -120,6 +120,9 @@ def test_version_2_of_an_old_month_changes_exactly_the_affected_rows(fresh_datab
     assert changed(before, after, "mart_funding") == {
         (may, "district", "395"), (may, "province", "38"), (june, "district", "395"), (june, "province", "38")}
     assert {k[0] for k in changed(before, after, "fct_commune_title_change")} <= {may}
+    # mart_progress is rebuilt from the corrected month on (carry-forward and year to date look
+    # back only); the months before it are not rewritten
+    assert {k[0] for k in rewritten(before, after, "mart_progress")} == {may, june}
     assert changed(before, after, "mart_ocop") == set()
     assert changed(before, after, "mart_submission_coverage") == {(may, "395")}
     for dim in ("dim_admin_unit", "dim_criterion", "dim_funding_source", "dim_month"):
@@ -133,3 +136,60 @@ def test_version_2_of_an_old_month_changes_exactly_the_affected_rows(fresh_datab
     rebuilt = snapshot_marts(url)
     for relation in KEYS:
         assert changed(after, rebuilt, relation) == set(), relation
+
+
+SERIES_KEY = "month, unit_code, source_code, capital_type"
+
+
+def _series(url: str) -> Rows:
+    with psycopg.connect(url) as conn:
+        # the figures without the submission id, which a resubmission changes on every row
+        rows = conn.execute(f"SELECT {SERIES_KEY}, md5((t.amount_ytd_mvnd, t.amount_month_mvnd, t.months_covered, "
+                            "t.is_estimate, t.disappears_in, t.submitting_unit_code)::text), t.xmin::text "
+                            "FROM intermediate.int_funding_series AS t").fetchall()
+    out = {tuple(r[:4]): (r[4], r[5]) for r in rows}
+    assert len(out) == len(rows), "int_funding_series: key not unique"
+    return {"series": out}
+
+
+def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url: str) -> None:
+    """int_funding_series is incremental by year: a new month rewrites its own year only, a
+    correction of December 2022 rewrites 2022 only, and the result equals a full rebuild."""
+    url = fresh_database_url
+    load_reference_table(url)
+    rng = random.Random(11)
+    communes = commune_codes(url, "395")
+    sids = {}
+    with psycopg.connect(url) as conn:
+        for period in months(date(2022, 11, 1), 4):           # Nov 2022 – Feb 2023
+            sids[period] = synthetic_month(conn, "38", "395", communes, period, rng)
+    assert build(url).success
+    first = _series(url)
+    progress_before = snapshot_marts(url)
+    assert {k[0].year for k in first["series"]} == {2022, 2023}
+
+    with psycopg.connect(url) as conn:
+        synthetic_month(conn, "38", "395", communes, date(2023, 3, 1), rng)
+    assert build(url).success
+    second = _series(url)
+    progress_after = snapshot_marts(url)      # a new month: mart_progress writes that month only
+    assert {k[0] for k in rewritten(progress_before, progress_after, "mart_progress")} == set()
+    assert {k[0] for k in progress_after["mart_progress"].keys() - progress_before["mart_progress"].keys()} == {
+        date(2023, 3, 1)}
+    assert {k[0].year for k in rewritten(first, second, "series")} == {2023}
+    assert not any(k[0].year == 2022 for k in changed(first, second, "series"))
+    assert {k[0] for k in second["series"].keys() - first["series"].keys()} == {date(2023, 3, 1)}
+
+    december = date(2022, 12, 1)
+    with psycopg.connect(url) as conn:
+        v2 = resubmit(conn, sids[december])
+        conn.execute("UPDATE raw.nguon_von SET amount_mvnd = amount_mvnd + 7 WHERE submission_id = %s "
+                     "AND unit_code = %s", (v2, communes[0]))
+    assert build(url).success
+    third = _series(url)
+    assert {k[0].year for k in rewritten(second, third, "series")} == {2022}
+    assert {k[0] for k in changed(second, third, "series")} == {december}   # Dec is the year's last month
+    assert {k[1] for k in changed(second, third, "series")} == {communes[0]}
+
+    assert build(url, full_refresh=True).success
+    assert changed(third, _series(url), "series") == set()

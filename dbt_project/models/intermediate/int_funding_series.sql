@@ -1,6 +1,17 @@
-{#- a table with fresh statistics: the marts above aggregate it several times, and the nested
-    views' row estimates (a window filter) would otherwise be off by orders of magnitude -#}
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{#- Incremental by year: every figure of a series depends only on the figures of the same year (the
+    increments on the earlier ones, disappears_in on the later ones, the reform's predecessors on
+    June of the same year), so a changed month rebuilds its whole year and no other. A table with
+    fresh statistics: the marts above aggregate it several times, and the nested views' row
+    estimates (a window filter) would otherwise be off by orders of magnitude. -#}
+{%- set years = years_to_rebuild(ref('stg_raw__nguon_von')) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_years(years_to_rebuild(ref('stg_raw__nguon_von'))) }}",
+    post_hook=["create index if not exists {{ this.identifier }}_year_month_idx on {{ this }} (year_no, month)",
+               "analyze {{ this }}"]
+) }}
 -- Funding figures are cumulative from 1 January. The month's increment of a series (unit, source,
 -- capital type) is the difference to its previous figure within the same year; the first figure
 -- of a year is its own increment and covers January up to that month. When months are missing in
@@ -32,6 +43,7 @@ with reported as (
         ) as pick
     from {{ ref('int_latest_submission') }} as l
     inner join {{ ref('stg_raw__nguon_von') }} as f on f.submission_id = l.submission_id
+    where {{ year_filter('l.month', years) }}
 ),
 
 picked as (

@@ -1,3 +1,14 @@
+{#- Incremental: every figure of a month depends only on that month and earlier ones (carry-forward,
+    year to date, the latest district title), so the months from the first whose submissions in
+    force changed are deleted and rebuilt (macros/incremental_months.sql, months_since_change). -#}
+{%- set since = months_since_change() -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_since(months_since_change()) }}",
+    post_hook="create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, unit_level, unit_code)"
+) }}
 -- NTM progress per unit (commune, district, province) and month (marts.md, "Who is counted").
 -- Only xã are counted. A unit's communes are those whose status is known for the month: reported
 -- that month, or carried forward from the latest earlier accepted submission of a unit that did
@@ -23,6 +34,7 @@ with known as (
     from {{ ref('int_commune_known_month') }} as k
     left join {{ ref('int_commune_plan_model') }} as pm
         on pm.month = k.month and pm.commune_code = k.commune_code
+    where {{ since_filter('k.month', since) }}
 ),
 
 rolled as (
@@ -71,7 +83,7 @@ expected as (
 districts_reported as (
     select month, province_code, count(distinct submitting_unit_code) as districts_reported
     from {{ ref('int_latest_submission') }}
-    where submitting_level = 'district'
+    where submitting_level = 'district' and {{ since_filter('month', since) }}
     group by month, province_code
 ),
 
