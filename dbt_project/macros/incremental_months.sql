@@ -12,7 +12,7 @@
   The model deletes those months in a pre-hook (delete_months) and selects exactly those months
   (month_filter), as literals, so PostgreSQL pushes the filter down into the views.
 -#}
-{% macro months_to_rebuild(raw_relation, extend_to_year_end=false) %}
+{% macro months_to_rebuild(raw_relation, extend_to_year_end=false, built_filter='true') %}
     {%- set latest = ref('int_latest_submission') -%}
     {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
@@ -24,7 +24,7 @@
             where exists (select 1 from {{ raw_relation }} as r where r.submission_id = l.submission_id)
         ),
         built as (
-            select distinct month, submission_id from {{ this }}
+            select distinct month, submission_id from {{ this }} where {{ built_filter }}
         ),
         changed as (
             select distinct coalesce(e.month, b.month) as month
@@ -52,9 +52,9 @@
 {% endmacro %}
 
 {#- the years of the months to rebuild, for models whose rows depend on their whole year -#}
-{% macro years_to_rebuild(raw_relation) %}
+{% macro years_to_rebuild(raw_relation, built_filter='true') %}
     {%- set years = [] -%}
-    {%- for m in months_to_rebuild(raw_relation) -%}
+    {%- for m in months_to_rebuild(raw_relation, built_filter=built_filter) -%}
         {%- if m[:4] | int not in years %}{% do years.append(m[:4] | int) %}{% endif -%}
     {%- endfor -%}
     {{ return(years) }}
@@ -132,6 +132,11 @@ create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month,
     {%- endset -%}
     {%- set first = run_query(sql).columns[0].values()[0] -%}
     {{ return(none if first is none else first | string) }}
+{% endmacro %}
+
+{#- the first of the months to rebuild, or none -#}
+{% macro first_month(months) %}
+    {{ return(months[0] if months | length > 0 else none) }}
 {% endmacro %}
 
 {% macro delete_since(since) %}

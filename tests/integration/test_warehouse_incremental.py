@@ -35,14 +35,18 @@ FACTS = [t for t in KEYS if t.startswith("fct_") and t != "fct_commune_title_cha
 Rows = dict[str, dict[tuple, tuple[str, str]]]   # relation -> key -> (row checksum, xmin)
 
 
+INTERMEDIATE_KEYS = {"intermediate.int_commune_known_month": "month, commune_code"}   # incremental from a month
+
+
 def snapshot_marts(url: str) -> Rows:
     out: Rows = {}
     with psycopg.connect(url) as conn:
-        for relation, key in KEYS.items():
-            rows = conn.execute(f"SELECT {key}, md5(t::text), t.xmin::text FROM marts.{relation} AS t").fetchall()
+        for relation, key in {**{f"marts.{t}": k for t, k in KEYS.items()}, **INTERMEDIATE_KEYS}.items():
+            rows = conn.execute(f"SELECT {key}, md5(t::text), t.xmin::text FROM {relation} AS t").fetchall()
             n = len(key.split(","))
-            out[relation] = {tuple(r[:n]): (r[n], r[n + 1]) for r in rows}
-            assert len(out[relation]) == len(rows), f"{relation}: key not unique"
+            name = relation.removeprefix("marts.")
+            out[name] = {tuple(r[:n]): (r[n], r[n + 1]) for r in rows}
+            assert len(out[name]) == len(rows), f"{name}: key not unique"
     return out
 
 
@@ -123,6 +127,7 @@ def test_version_2_of_an_old_month_changes_exactly_the_affected_rows(fresh_datab
     # mart_progress is rebuilt from the corrected month on (carry-forward and year to date look
     # back only); the months before it are not rewritten
     assert {k[0] for k in rewritten(before, after, "mart_progress")} == {may, june}
+    assert {k[0] for k in rewritten(before, after, "intermediate.int_commune_known_month")} == {may, june}
     assert changed(before, after, "mart_ocop") == set()
     assert changed(before, after, "mart_submission_coverage") == {(may, "395")}
     for dim in ("dim_admin_unit", "dim_criterion", "dim_funding_source", "dim_month"):
@@ -134,27 +139,30 @@ def test_version_2_of_an_old_month_changes_exactly_the_affected_rows(fresh_datab
     # the incremental result equals a full rebuild
     assert build(url, full_refresh=True).success
     rebuilt = snapshot_marts(url)
-    for relation in KEYS:
+    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
         assert changed(after, rebuilt, relation) == set(), relation
 
 
-SERIES_KEY = "month, unit_code, source_code, capital_type"
+SERIES_KEY = "month, submitting_unit_code, unit_code, source_code, capital_type"
+SERIES = ("int_funding_series", "int_funding_known_month")      # incremental by year
 
 
 def _series(url: str) -> Rows:
+    out: Rows = {}
     with psycopg.connect(url) as conn:
-        # the figures without the submission id, which a resubmission changes on every row
-        rows = conn.execute(f"SELECT {SERIES_KEY}, md5((t.amount_ytd_mvnd, t.amount_month_mvnd, t.months_covered, "
-                            "t.is_estimate, t.disappears_in, t.submitting_unit_code)::text), t.xmin::text "
-                            "FROM intermediate.int_funding_series AS t").fetchall()
-    out = {tuple(r[:4]): (r[4], r[5]) for r in rows}
-    assert len(out) == len(rows), "int_funding_series: key not unique"
-    return {"series": out}
+        for relation in SERIES:
+            # the figures without the submission id, which a resubmission changes on every row
+            rows = conn.execute(f"SELECT {SERIES_KEY}, md5((t.amount_ytd_mvnd, t.months_covered, t.is_estimate)::text),"
+                                f" t.xmin::text FROM intermediate.{relation} AS t").fetchall()
+            out[relation] = {tuple(r[:5]): (r[5], r[6]) for r in rows}
+            assert len(out[relation]) == len(rows), f"{relation}: key not unique"
+    return out
 
 
 def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url: str) -> None:
-    """int_funding_series is incremental by year: a new month rewrites its own year only, a
-    correction of December 2022 rewrites 2022 only, and the result equals a full rebuild."""
+    """int_funding_series and int_funding_known_month are incremental by year: a new month
+    rewrites its own year only, a correction of December 2022 rewrites 2022 only, and the result
+    equals a full rebuild."""
     url = fresh_database_url
     load_reference_table(url)
     rng = random.Random(11)
@@ -166,7 +174,8 @@ def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url:
     assert build(url).success
     first = _series(url)
     progress_before = snapshot_marts(url)
-    assert {k[0].year for k in first["series"]} == {2022, 2023}
+    for relation in SERIES:
+        assert {k[0].year for k in first[relation]} == {2022, 2023}, relation
 
     with psycopg.connect(url) as conn:
         synthetic_month(conn, "38", "395", communes, date(2023, 3, 1), rng)
@@ -174,11 +183,13 @@ def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url:
     second = _series(url)
     progress_after = snapshot_marts(url)      # a new month: mart_progress writes that month only
     assert {k[0] for k in rewritten(progress_before, progress_after, "mart_progress")} == set()
+    assert {k[0] for k in rewritten(progress_before, progress_after, "intermediate.int_commune_known_month")} == set()
     assert {k[0] for k in progress_after["mart_progress"].keys() - progress_before["mart_progress"].keys()} == {
         date(2023, 3, 1)}
-    assert {k[0].year for k in rewritten(first, second, "series")} == {2023}
-    assert not any(k[0].year == 2022 for k in changed(first, second, "series"))
-    assert {k[0] for k in second["series"].keys() - first["series"].keys()} == {date(2023, 3, 1)}
+    for relation in SERIES:
+        assert {k[0].year for k in rewritten(first, second, relation)} == {2023}, relation
+        assert not any(k[0].year == 2022 for k in changed(first, second, relation)), relation
+        assert {k[0] for k in second[relation].keys() - first[relation].keys()} == {date(2023, 3, 1)}, relation
 
     december = date(2022, 12, 1)
     with psycopg.connect(url) as conn:
@@ -187,9 +198,12 @@ def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url:
                      "AND unit_code = %s", (v2, communes[0]))
     assert build(url).success
     third = _series(url)
-    assert {k[0].year for k in rewritten(second, third, "series")} == {2022}
-    assert {k[0] for k in changed(second, third, "series")} == {december}   # Dec is the year's last month
-    assert {k[1] for k in changed(second, third, "series")} == {communes[0]}
+    for relation in SERIES:
+        assert {k[0].year for k in rewritten(second, third, relation)} == {2022}, relation
+        assert {k[0] for k in changed(second, third, relation)} == {december}, relation   # the year's last month
+        assert {k[2] for k in changed(second, third, relation)} == {communes[0]}, relation
 
     assert build(url, full_refresh=True).success
-    assert changed(third, _series(url), "series") == set()
+    rebuilt = _series(url)
+    for relation in SERIES:
+        assert changed(third, rebuilt, relation) == set(), relation

@@ -1,6 +1,17 @@
-{#- a table with fresh statistics: the marts above aggregate it several times, and the nested
-    views' row estimates (a window filter) would otherwise be off by orders of magnitude -#}
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{#- Incremental: a month's rows depend only on that month and earlier ones (carry-forward), so the
+    months from the first whose submissions in force changed (compared with the rows it holds that
+    are not carried forward) are deleted and rebuilt. A table with fresh statistics: the marts
+    above aggregate it several times, and the nested views' row estimates (a window filter) would
+    otherwise be off by orders of magnitude. -#}
+{%- set since = first_month(months_to_rebuild(ref('stg_raw__thong_tin'), built_filter='not is_carried_forward')) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_since(first_month(months_to_rebuild(ref('stg_raw__thong_tin'), built_filter='not is_carried_forward'))) }}",
+    post_hook=["create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month)",
+               "analyze {{ this }}"]
+) }}
 -- The state of every xã whose status is known for a month (marts.md, "Who is counted"): the row
 -- reported by the submission in force that month or, for a submitting unit that did not report
 -- that month, carried forward from its latest earlier accepted submission, so that a late report
@@ -39,7 +50,7 @@ candidates as (
             order by (r.month = so.month) desc, r.specificity, r.month desc, r.received_at desc,
                 r.submission_id desc
         ) as pick
-    from sourced as so
+    from (select * from sourced where {{ since_filter('month', since) }}) as so
     inner join {{ ref('int_commune_reported') }} as r
         on r.submitting_unit_code = so.submitting_unit_code and r.month = so.source_month
     inner join {{ ref('stg_ref__admin_unit') }} as u

@@ -1,6 +1,16 @@
-{#- a table with fresh statistics: the marts above aggregate it several times, and the nested
-    views' row estimates (a window filter) would otherwise be off by orders of magnitude -#}
-{{ config(materialized='table', post_hook='analyze {{ this }}') }}
+{#- Incremental by year, like int_funding_series (carry-forward stays within a year): the years
+    whose reported figures changed (compared on the rows that are not carried forward) are rebuilt
+    whole. A table with fresh statistics: the marts above aggregate it several times, and the
+    nested views' row estimates (a window filter) would otherwise be off by orders of magnitude. -#}
+{%- set years = years_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward') -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_years(years_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward')) }}",
+    post_hook=["create index if not exists {{ this.identifier }}_year_month_idx on {{ this }} (year_no, month)",
+               "analyze {{ this }}"]
+) }}
 -- The cumulative funding figures known for each month (the same rule as for communes, marts.md
 -- "Who is counted"): those of the submission in force that month or, for a submitting unit that
 -- did not report that month, its latest earlier figures of the same year, carried forward, so
@@ -10,6 +20,7 @@
 with submitted as (
     select distinct submitting_unit_code, month, year_no, {{ is_reformed('month') }} as reformed
     from {{ ref('int_funding_series') }}
+    where {{ year_filter('month', years) }}
 ),
 
 {{ carry_forward_months(['year_no', 'reformed']) }}
@@ -33,3 +44,4 @@ select
 from sourced as so
 inner join {{ ref('int_funding_series') }} as f
     on f.submitting_unit_code = so.submitting_unit_code and f.month = so.source_month
+where {{ year_filter('f.month', years) }}

@@ -33,7 +33,7 @@ with known as (
         coalesce(pm.registered_model, false) as registered_model
     from {{ ref('int_commune_known_month') }} as k
     left join {{ ref('int_commune_plan_model') }} as pm
-        on pm.month = k.month and pm.commune_code = k.commune_code
+        on pm.month = k.month and pm.commune_code = k.commune_code and {{ since_filter('pm.month', since) }}
     where {{ since_filter('k.month', since) }}
 ),
 
