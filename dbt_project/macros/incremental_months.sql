@@ -47,6 +47,11 @@
         {%- endif %}
         order by 1
     {%- endset -%}
+    {%- if reference_changed() -%}
+        {%- set sql -%}
+            select month from {{ latest }} union select month from {{ this }} order by 1
+        {%- endset -%}
+    {%- endif -%}
     {%- set rows = run_query(sql) -%}
     {{ return(rows.columns[0].values() | map('string') | list) }}
 {% endmacro %}
@@ -118,9 +123,8 @@ create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month,
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
-    {%- set state = adapter.get_relation(database=this.database, schema=this.schema,
-                                          identifier='fct_submission_in_force') -%}
-    {%- if state is none -%}
+    {%- set state = build_state() -%}
+    {%- if state is none or reference_changed() -%}
         {{ return('0001-01-01') }}
     {%- endif -%}
     {%- set sql -%}
@@ -156,4 +160,36 @@ false
 {%- else -%}
 {{ column }} >= date '{{ since }}'
 {%- endif -%}
+{% endmacro %}
+
+{#-
+  The record of the last build (fct_submission_in_force, in the marts schema of this build), or
+  none. It also holds the digest of the administrative reference list the marts were built with:
+  units in force, xã or not, parents and successors decide every month's figures, so when the list
+  changed (`ntm reference import-units`, a new package list) reference_changed() is true and every
+  incremental model rebuilds all its months.
+-#}
+{% macro build_state() %}
+    {{ return(adapter.get_relation(database=this.database, schema=generate_schema_name('marts', model),
+                                   identifier='fct_submission_in_force')) }}
+{% endmacro %}
+
+{#- ref.admin_unit by name (not through ref/source: the unit tests of the models that call this know
+    only their given inputs), every column -#}
+{% macro reference_digest_sql() -%}
+    {%- set units = api.Relation.create(database=target.database, schema='ref', identifier='admin_unit') -%}
+    select md5(string_agg(md5(u::text), '' order by md5(u::text))) from {{ units }} as u
+{%- endmacro %}
+
+{% macro reference_changed() %}
+    {%- set state = build_state() -%}
+    {%- if state is none -%}
+        {{ return(true) }}
+    {%- endif -%}
+    {%- set sql -%}
+        select exists (
+            select 1 from {{ state }} where reference_digest is distinct from ({{ reference_digest_sql() }})
+        )
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values()[0]) }}
 {% endmacro %}

@@ -207,3 +207,32 @@ def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url:
     rebuilt = _series(url)
     for relation in SERIES:
         assert changed(third, rebuilt, relation) == set(), relation
+
+
+def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) -> None:
+    """The incremental models hold months built with the administrative list of their build: when
+    the list changes (a unit list imported), the next build rebuilds them all and equals a full
+    rebuild (communes_expected of the old months moves with the list)."""
+    url = fresh_database_url
+    load_reference_table(url)
+    rng = random.Random(5)
+    communes = commune_codes(url, "395")
+    with psycopg.connect(url) as conn:
+        for period in months(date(2023, 3, 1), 3):
+            synthetic_month(conn, "38", "395", communes, period, rng)
+    assert build(url).success
+    before = snapshot_marts(url)
+    with psycopg.connect(url) as conn:       # one xã of 395 is a ward from now on in the list
+        conn.execute("UPDATE ref.admin_unit SET unit_type = 'Phường' WHERE unit_code = %s", (communes[0],))
+    assert build(url).success
+    after = snapshot_marts(url)
+    march = date(2023, 3, 1)
+    expected = {r[0]: r[1] for r in psycopg.connect(url).execute(
+        "SELECT month, communes_expected FROM marts.mart_progress WHERE unit_code = '395'").fetchall()}
+    assert expected == {m: len(communes) - 1 for m in months(march, 3)}
+    assert (march, "district", "395") in changed(before, after, "mart_progress")
+    assert {k[0] for k in rewritten(before, after, "fct_commune_status")} == set(months(march, 3))
+    assert build(url, full_refresh=True).success
+    rebuilt = snapshot_marts(url)
+    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
+        assert changed(after, rebuilt, relation) == set(), relation
