@@ -25,6 +25,44 @@ models as (
     select distinct l.submitting_unit_code, l.month, l.submission_id
     from {{ ref('int_latest_submission') }} as l
     inner join {{ ref('stg_raw__kieu_mau') }} as k on k.submission_id = l.submission_id
+),
+
+-- The latest earlier plan or model month is found by a running max over the unit's months (linear
+-- in history), not by a lookup per spine row (int_plan_model_source was the slowest model of an
+-- incremental build at ten national years: 50 s).
+plan_marks as (
+    select submitting_unit_code, month, true as is_spine, null::date as plan_month from spine
+    union all
+    select submitting_unit_code, month, false as is_spine, month as plan_month from plans
+),
+
+plan_latest as (
+    select
+        submitting_unit_code,
+        month,
+        is_spine,
+        -- the default frame takes the peers too: a plan of the month itself is in force that month
+        max(plan_month) over (
+            partition by submitting_unit_code, date_trunc('year', month) order by month
+        ) as plan_month
+    from plan_marks
+),
+
+model_marks as (
+    select submitting_unit_code, month, true as is_spine, null::date as model_month from spine
+    union all
+    select submitting_unit_code, month, false as is_spine, month as model_month from models
+),
+
+model_latest as (
+    select
+        submitting_unit_code,
+        month,
+        is_spine,
+        max(model_month) over (
+            partition by submitting_unit_code, {{ is_reformed('month') }} order by month
+        ) as model_month
+    from model_marks
 )
 
 select
@@ -36,21 +74,9 @@ select
     m.submission_id as model_submission_id,
     m.month as model_month
 from spine as s
-left join lateral (
-    select pl.submission_id, pl.month, pl.province_code
-    from plans as pl
-    where pl.submitting_unit_code = s.submitting_unit_code
-        and pl.month <= s.month
-        and date_trunc('year', pl.month) = date_trunc('year', s.month)
-    order by pl.month desc
-    limit 1
-) as p on true
-left join lateral (
-    select mo.submission_id, mo.month
-    from models as mo
-    where mo.submitting_unit_code = s.submitting_unit_code
-        and mo.month <= s.month
-        and {{ is_reformed('mo.month') }} = {{ is_reformed('s.month') }}
-    order by mo.month desc
-    limit 1
-) as m on true
+inner join plan_latest as pln
+    on pln.submitting_unit_code = s.submitting_unit_code and pln.month = s.month and pln.is_spine
+inner join model_latest as mdl
+    on mdl.submitting_unit_code = s.submitting_unit_code and mdl.month = s.month and mdl.is_spine
+left join plans as p on p.submitting_unit_code = s.submitting_unit_code and p.month = pln.plan_month
+left join models as m on m.submitting_unit_code = s.submitting_unit_code and m.month = mdl.model_month
