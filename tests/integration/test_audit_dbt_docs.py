@@ -38,10 +38,10 @@ def test_static_page_renders_its_model_list_from_the_file_system(static_page: Pa
     dom = _dom(static_page.as_uri(), tmp_path / "p1")
     rendered = set(re.findall(r'href="#!/model/model\.ntm\.(\w+)"', dom))      # the sidebar's model links
     assert len(rendered) >= 5 and rendered <= _project_models(), rendered
-    for model in ("mart_progress", "fct_district_status"):
+    for model, materialized in (("mart_progress", "incremental"), ("fct_district_status", "table")):
         page = _dom(f"{static_page.as_uri()}#!/model/model.ntm.{model}", tmp_path / f"p-{model}")
         titles = [re.sub(r"<[^>]+>", " ", t).split() for t in re.findall(r"<h1[^>]*>(.*?)</h1>", page, re.S)]
-        assert [model, "table"] in [t[:2] for t in titles], titles
+        assert [model, materialized] in [t[:2] for t in titles], titles
 
 
 def test_make_docs_says_where() -> None:
