@@ -9,7 +9,7 @@ Prints, with their targets (issue 15, item 1) and MET / NOT MET:
   peak memory (the process and its reading workers together), and the ratio to the floor;
 - the same files in-process after imports (what a warm Airflow worker pays), with the per-stage
   breakdown: receive, read (the reader in its worker processes), validate (Great Expectations),
-  audit (reader runs, validation runs and findings), load (COPY into raw).
+  audit (reader runs, validation runs and findings), load (COPY into `validated`, moved into raw by the loader).
 Each ingest uses its own fresh database on the local cluster (or the server of
 NTM_DATABASE_URL), dropped afterwards unless --keep; both must accept every file and write the
 same audit rows.
@@ -165,10 +165,13 @@ def _cpu_of_tree() -> dict[int, float]:
 
 STAGES = {  # stage → (module, attribute) whose calls it is; looked up at call time by the pipeline
     "read": [("ingest.intake.isolation", "read_isolated"), ("ingest.intake.isolation", "read_many"),
-             ("ingest.intake.reader", "read_submission")],  # the loader reads accepted files again
+             ("ingest.intake.reader", "read_submission")],
     "validate": [("ingest.quality.validate", "validate_batch")],
     "audit": [("ingest.store.runs", "record_runs"), ("ingest.store.statements", "record_reader_run")],
-    "load": [("ingest.store.statements", "copy_frames")],
+    # COPY into `validated` (the validate step) and the move into raw (the load step); the names
+    # of the code before 2026-12-02 (one COPY per file and table) are kept for a before/after run
+    "load": [("ingest.store.statements", "stage_frames"), ("ingest.store.statements", "move_staged"),
+             ("ingest.store.statements", "copy_frames")],
 }
 
 

@@ -15,7 +15,8 @@ open_run (setup) → discover → receive (mapped over batches of files) → val
 close (dbt build into `marts_build`, mart checks against it, publish only if all passed, coverage,
 notify) → finish (teardown). A bad file is rejected with findings (recorded in `audit.finding`) and
 never stops the others. Every task calls `ingest.pipeline` and is idempotent, keyed by file hash
-and month; tasks pass only ids and summaries (the loader reads the files again from the archive).
+and month; tasks pass only ids and summaries (validate stages the rows in the database, schema `validated`; the
+loader moves them into raw).
 
 The run is recorded in one `audit.pipeline_run` row (retries and clears reuse it), opened by the
 setup task and finished by the teardown task whatever happened; a Deadline Alert fires when the
@@ -128,8 +129,8 @@ def ntm_monthly() -> None:
         log_outcomes(final)
         return verdicts
 
-    @task(doc_md="Decide versions and COPY the validated submissions, read again from the archive, into "
-                 "`raw` (one transaction each).", outlets=list(RAW_ASSETS.values()))
+    @task(doc_md="Decide versions and move the validated submissions' rows, staged by `validate`, into "
+                 "`raw` (one transaction for the batch).", outlets=list(RAW_ASSETS.values()))
     def load(received: list[list[int]], validated: Any, outlet_events: Any = None) -> dict[str, Any]:
         from ingest.pipeline import load, outcomes
 

@@ -2,17 +2,17 @@
 
 Each step is idempotent and keyed by what it works on: a file already received is recognised by
 its SHA-256; a validated submission is not validated again; a loaded one is not loaded again.
-Nothing passes between the steps but submission ids: the loader reads the accepted files again
-from the archive (the durable store), so that validate and load may run on different workers.
-Reading again is cheap (~11 ms a workbook: ~7 s of CPU for a national month of ~700 files), so
-the single-process path (`ingest_paths`) does the same: one way.
+Nothing passes between the steps but submission ids: the validate step stages the rows of each
+validated submission in the database (schema `validated`, in the transaction that records its
+verdict) and the loader moves them into `raw` with set-based SQL, so that validate and load may
+run on different workers and no file is read twice. The single-process path (`ingest_paths`)
+does the same: one way.
 """
 
 from __future__ import annotations
 
 import importlib
 import threading
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -130,12 +130,11 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
              build_docs: bool = True, progress: Progress | None = None) -> list[dict[str, Any]]:
     """Read each received submission from the archive and validate it: the reader's checks per
     file, then the Great Expectations suites once over the whole batch (GX's fixed cost is per
-    run, not per row). Rejections are recorded with their findings; the loader reads the accepted
-    files again from the archive. Never raises for bad input. The files are read in parallel by
+    run, not per row). Rejections are recorded with their findings; the rows of the validated
+    submissions are staged in `validated` for the loader. Never raises for bad input. The files are read in parallel by
     the reader's worker processes (intake.isolation) while Great Expectations is imported."""
     from ingest.intake.isolation import Job, read_many
     from ingest.store.reference import load_admin_units
-    from ingest.store.runs import record_runs
 
     gx = _import_in_background("ingest.quality.validate")  # ~4 s, off the critical path
     settings = settings or load_settings()
@@ -169,16 +168,54 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
             if progress:
                 progress(sub["file_name"])
         runs = validate_batch([item for _, item in pending.values()], build_docs=build_docs) if pending else {}
-        for sid, (sub, _item) in pending.items():
-            with conn.transaction():
-                record_runs(conn, runs[sid], sid, sub["pipeline_run_id"])
-                rejected = any(f.severity == "error" for r in runs[sid] for f in r.findings)
-                if rejected:
-                    store.set_status(conn, sid, "rejected", "failed validation: see audit.finding")
-                else:
-                    store.mark_validated(conn, sid)
-            verdicts[sid] = "rejected" if rejected else "validated"
+        verdicts.update(_record_verdicts(conn, pending, runs))
     return [{"submission_id": sid, "status": verdicts[sid]} for sid in submission_ids]
+
+
+# What a batch's transaction may fail on because of one file's rows (a value the database
+# refuses, a key broken twice): the batch is then done again one file per transaction, so that one
+# bad file never blocks the others. Anything else (the server gone, a disk full) is raised and
+# leaves every status as it was, for the re-run to resume.
+_ONE_FILES_FAULT = (psycopg.DataError, psycopg.IntegrityError, ValueError, TypeError)
+
+
+def _record_verdicts(conn: psycopg.Connection, pending: dict[int, tuple[dict[str, Any], Any]],
+                     runs: dict[int, list[Any]]) -> dict[int, str]:
+    """Record the validation runs and verdicts of the batch, and stage the rows of the validated
+    submissions in `validated` for the loader, all in one transaction."""
+    try:
+        with conn.transaction():
+            return _verdicts(conn, list(pending.items()), runs)
+    except _ONE_FILES_FAULT:
+        pass
+    verdicts: dict[int, str] = {}
+    for sid, entry in pending.items():
+        try:
+            with conn.transaction():
+                verdicts.update(_verdicts(conn, [(sid, entry)], runs))
+        except _ONE_FILES_FAULT as exc:
+            _internal_error(conn, sid, exc)
+            verdicts[sid] = "rejected"
+    return verdicts
+
+
+def _verdicts(conn: psycopg.Connection, entries: list[tuple[int, tuple[dict[str, Any], Any]]],
+              runs: dict[int, list[Any]]) -> dict[int, str]:
+    from ingest.store.runs import record_runs
+
+    verdicts: dict[int, str] = {}
+    passed: dict[int, Frames] = {}
+    for sid, (sub, item) in entries:
+        record_runs(conn, runs[sid], sid, sub["pipeline_run_id"])
+        if any(f.severity == "error" for r in runs[sid] for f in r.findings):
+            store.set_status(conn, sid, "rejected", "failed validation: see audit.finding")
+            verdicts[sid] = "rejected"
+        else:
+            store.mark_validated(conn, sid)
+            passed[sid] = item.frames
+            verdicts[sid] = "validated"
+    store.stage_frames(conn, passed)
+    return verdicts
 
 
 def _import_in_background(module: str) -> threading.Thread:
@@ -237,48 +274,80 @@ def _name_hint_findings(sub: dict[str, Any], meta: dict[str, Any]) -> list[Findi
 # load
 
 
-def load(submission_ids: list[int], url: str, settings: Settings | None = None) -> list[Outcome]:
-    """Load validated submissions into `raw`, in version order, one transaction each.
+def load(submission_ids: list[int], url: str) -> list[Outcome]:
+    """Load validated submissions into `raw`, in version order, in one transaction.
 
     Decides versions under an advisory lock: a higher version supersedes the accepted one; a
-    version not higher than one already received is `stale`. A failure rolls the transaction
-    back: `raw` and the statuses stay exactly as they were. A version more than MAX_VERSION_GAP
-    above the highest received (0 when none) is rejected (`version_gap`) and not counted."""
-    settings = settings or load_settings()
-    outcomes: list[Outcome] = []
+    version not higher than one already received is `stale`. A version more than MAX_VERSION_GAP
+    above the highest received (0 when none) is rejected (`version_gap`) and not counted. The rows
+    come from `validated`, where the validate step staged them: one INSERT ... SELECT per table for
+    the whole batch. When the batch's transaction fails on a file's rows, the batch is loaded again
+    one file per transaction and the faulty file is rejected; any other failure rolls everything
+    back: `raw` and the statuses stay exactly as they were."""
     with psycopg.connect(url) as conn, locks.held(conn, locks.SUBMISSION):
         subs = [store.submission(conn, sid) for sid in submission_ids]
         conn.commit()
         subs.sort(key=lambda s: (s["submitting_unit_code"] or "", s["period"] or date.min,
                                  s["version"] or 0, s["submission_id"]))
-        read = _reader(conn, settings, subs)
-        for sub in subs:
-            outcomes.append(_load_one(conn, sub, read))
+        try:
+            with conn.transaction():
+                outcomes = _load_batch(conn, subs)
+        except _ONE_FILES_FAULT:
+            outcomes = [_load_alone(conn, sub) for sub in subs]
         if any(o.status == "accepted" for o in outcomes):
             store.refresh_statistics(conn)
             conn.commit()
     return outcomes
 
 
-def _load_one(conn: psycopg.Connection, sub: dict[str, Any], read: Callable[[dict[str, Any]], Frames]) -> Outcome:
+def _load_alone(conn: psycopg.Connection, sub: dict[str, Any]) -> Outcome:
+    """One submission in its own transaction (after its batch failed): its rows refused by the
+    database reject it with an internal-error finding, and its staged rows are dropped."""
     sid = sub["submission_id"]
-    out = Outcome(sid, sub["file_name"], sub["status"], sub["submitting_unit_code"], sub["period"],
-                  sub["version"])
-    if sub["status"] != "received" or sub["validated_at"] is None:
-        return out
-    unit, period, version = sub["submitting_unit_code"], sub["period"], sub["version"]
-    with conn.transaction():
-        earlier = store.versions_for_key(conn, unit, period, sid)
+    try:
+        with conn.transaction():
+            return _load_batch(conn, [sub])[0]
+    except _ONE_FILES_FAULT as exc:
+        _internal_error(conn, sid, exc)
+        with conn.transaction():
+            store.discard_staged(conn, [sid])
+        return Outcome(sid, sub["file_name"], "rejected", sub["submitting_unit_code"], sub["period"],
+                       sub["version"], reason=f"internal error: {exc!r}")
+
+
+def _load_batch(conn: psycopg.Connection, subs: list[dict[str, Any]]) -> list[Outcome]:
+    """Decide each submission's fate in order (an earlier one accepted in this transaction counts
+    for the later versions), then move the accepted ones' rows into `raw` and drop the staged rows
+    of every submission decided."""
+    outcomes: list[Outcome] = []
+    accepted: list[Outcome] = []
+    decided: list[int] = []
+    for sub in subs:
+        out = Outcome(sub["submission_id"], sub["file_name"], sub["status"], sub["submitting_unit_code"],
+                      sub["period"], sub["version"])
+        outcomes.append(out)
+        if sub["status"] != "received" or sub["validated_at"] is None:
+            continue
+        decided.append(out.submission_id)
+        unit, period, version = sub["submitting_unit_code"], sub["period"], sub["version"]
+        earlier = store.versions_for_key(conn, unit, period, out.submission_id)
         highest = max((v for _, v, _ in earlier), default=0)
         if earlier and version <= highest:
             _reject_version(conn, out, *_stale_version(unit, period, version, highest))
         elif version > highest + MAX_VERSION_GAP:
             _reject_version(conn, out, *_version_gap(unit, period, version, highest), forget=True)
         else:
-            out.counts = store.copy_frames(conn, sid, read(sub))
-            store.accept(conn, sid, unit, period)
+            store.accept(conn, out.submission_id, unit, period)
             out.status = "accepted"
-    return out
+            accepted.append(out)
+    counts = store.move_staged(conn, [o.submission_id for o in accepted])
+    for out in accepted:
+        out.counts = counts[out.submission_id]
+        if not out.counts["thong_tin"]:  # validated without staged rows: never accept it empty
+            raise RuntimeError(f"submission {out.submission_id} is validated but has no rows in `validated`: "
+                               "clear its validated_at and run the month again")
+    store.discard_staged(conn, decided)
+    return outcomes
 
 
 def _stale_version(unit: str, period: date, version: int, highest: int) -> tuple[str, str, str, str]:
@@ -312,31 +381,6 @@ def _reject_version(conn: psycopg.Connection, out: Outcome, status: str, check: 
     out.status, out.reason = status, msg_en
 
 
-def _reader(conn: psycopg.Connection, settings: Settings,
-            subs: list[dict[str, Any]]) -> Callable[[dict[str, Any]], Frames]:
-    """Reads the archived submissions to load again (the reader is deterministic), all at once in
-    the reader's worker processes, with the administrative lists of this database. A file whose
-    second read fails in a worker is read in this process (it was read safely once already)."""
-    from ingest.intake.isolation import Job, read_many
-    from ingest.intake.reader import read_submission
-    from ingest.store.reference import load_admin_units
-
-    todo = [s for s in subs if s["status"] == "received" and s["validated_at"] is not None]
-    admin = load_admin_units(conn) if todo else None
-    with storage.fetched([s["archive_path"] for s in todo]) as local:
-        results = read_many([Job(p, s["file_name"]) for s, p in zip(todo, local, strict=True)],
-                            admin, settings) if todo else []
-    frames = {s["submission_id"]: r.frames for s, r in zip(todo, results, strict=True) if not r.rejected}
-
-    def read(sub: dict[str, Any]) -> Frames:
-        if sub["submission_id"] in frames:
-            return frames.pop(sub["submission_id"])
-        with storage.fetched([sub["archive_path"]]) as [local]:
-            return read_submission(local, admin or load_admin_units(conn), settings).frames
-
-    return read
-
-
 def ingest_paths(paths: list[str], url: str, pipeline_run_id: int | None = None,
                  settings: Settings | None = None, build_docs: bool = True,
                  progress: Progress | None = None, *, backfill: bool = False,
@@ -346,7 +390,7 @@ def ingest_paths(paths: list[str], url: str, pipeline_run_id: int | None = None,
     settings = settings or load_settings()
     ids = receive(paths, url, pipeline_run_id, settings, backfill=backfill, received_at=received_at)
     validate(ids, url, settings, build_docs=build_docs, progress=progress)
-    return outcomes(url, ids, load(ids, url, settings))
+    return outcomes(url, ids, load(ids, url))
 
 
 def outcomes(url: str, ids: list[int], loaded: list[Outcome] | None = None) -> list[Outcome]:

@@ -1,4 +1,4 @@
-"""Crash safety: kill the loader mid-COPY, kill the database server mid-load; nothing is lost and
+"""Crash safety: kill the pipeline mid-write (staging or load), kill the database server mid-load; nothing is lost and
 nothing half-loaded is visible; a re-run completes."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import psycopg
+import pytest
 from psycopg import sql
 
 from ingest import pipeline
@@ -23,23 +24,23 @@ from ingest.store import statements as store
 from ingest.store.db import migrate_all
 from tests.fixtures.faults import MONTH
 
-# Runs the real pipeline in a child process; inside the COPY of raw rows, after a few values, it
-# signals the parent (creates a file) and stops, so the parent can kill it mid-COPY.
+# Runs the real pipeline in a child process; once the given step of the store has written its
+# rows (the validate step's COPY into `validated`, or the loader's move into raw), still inside
+# its transaction, it signals the parent (creates a file) and stops, so the parent can kill it
+# with the rows written and not committed.
 CHILD = r"""
 import sys, time
 from pathlib import Path
 from ingest import pipeline
 from ingest.store import statements as store
-url, ready, path = sys.argv[1:4]
-real_cell = store._cell
-calls = [0]
-def cell(value):
-    calls[0] += 1
-    if calls[0] == 50:
-        Path(ready).touch()
-        time.sleep(600)
-    return real_cell(value)
-store._cell = cell
+url, ready, path, step = sys.argv[1:5]
+real = getattr(store, step)
+def written_then_stop(*args, **kwargs):
+    result = real(*args, **kwargs)
+    Path(ready).touch()
+    time.sleep(600)
+    return result
+setattr(store, step, written_then_stop)
 pipeline.ingest_paths([path], url, build_docs=False)
 """
 
@@ -51,13 +52,14 @@ def snapshot(url: str) -> dict:
     return {"raw": counts, "submissions": subs}
 
 
-def start_child(url: str, workbook: Path, tmp_path: Path, env: dict) -> tuple[subprocess.Popen, Path]:
+def start_child(url: str, workbook: Path, tmp_path: Path, env: dict,
+                step: str = "move_staged") -> tuple[subprocess.Popen, Path]:
     ready = tmp_path / "ready"
-    proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(ready), str(workbook)], env=env)
+    proc = subprocess.Popen([sys.executable, "-c", CHILD, url, str(ready), str(workbook), step], env=env)
     deadline = time.time() + 120
     while not ready.exists():
-        assert proc.poll() is None, "the loader exited before reaching the COPY"
-        assert time.time() < deadline, "the loader never reached the COPY"
+        assert proc.poll() is None, f"the pipeline exited before {step} wrote its rows"
+        assert time.time() < deadline, f"the pipeline never reached {step}"
         time.sleep(0.05)
     return proc, ready
 
@@ -73,13 +75,18 @@ def assert_recovered(url: str, workbook: Path, before: dict) -> None:
     [outcome] = pipeline.ingest_paths([str(workbook)], url, build_docs=False)
     assert outcome.status == "accepted"
     assert snapshot(url)["raw"]["tieu_chi_xa"] > before["raw"]["tieu_chi_xa"]
+    with psycopg.connect(url) as conn:  # the re-run moved whatever the killed run had staged
+        assert conn.execute("SELECT count(*) FROM validated.tieu_chi_xa").fetchone() == (0,)
 
 
-def test_sigkill_of_the_loader_mid_copy(fresh_database_url, workbook, tmp_path, monkeypatch):
+@pytest.mark.parametrize("step", ["stage_frames", "move_staged"])
+def test_sigkill_of_the_pipeline_mid_write(fresh_database_url, workbook, tmp_path, monkeypatch, step):
+    """Killed with the validated rows COPYed into `validated`, or moved into raw, and not
+    committed: nothing of it is visible, and a re-run of the same file loads it."""
     monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
     migrate_all(fresh_database_url)
     before = snapshot(fresh_database_url)
-    proc, _ = start_child(fresh_database_url, workbook, tmp_path, dict(os.environ))
+    proc, _ = start_child(fresh_database_url, workbook, tmp_path, dict(os.environ), step)
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=30)
     time.sleep(0.5)  # the server notices the dead client and rolls back

@@ -102,20 +102,20 @@ def test_a_failed_load_leaves_raw_and_statuses_unchanged(url, sample, monkeypatc
     pipeline.ingest_paths([str(sample[0])], url, build_docs=False)
     before_raw, before_status = raw_counts(url), statuses(url)
 
-    real_copy = store.copy_frames
+    real_move = store.move_staged
 
-    def copy_then_fail(conn, sid, frames):
-        real_copy(conn, sid, frames)
+    def move_then_fail(conn, ids):
+        real_move(conn, ids)
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(store, "copy_frames", copy_then_fail)
+    monkeypatch.setattr(store, "move_staged", move_then_fail)
     with pytest.raises(RuntimeError, match="disk full"):
         pipeline.ingest_paths([str(sample[1])], url, build_docs=False)
     assert raw_counts(url) == before_raw
     after = statuses(url)
     assert after[: len(before_status)] == before_status
     assert after[-1][1] == "received"  # archived and recorded, not loaded: a re-run resumes it
-    monkeypatch.setattr(store, "copy_frames", real_copy)
+    monkeypatch.setattr(store, "move_staged", real_move)
     [resumed] = pipeline.ingest_paths([str(sample[1])], url, build_docs=False)
     assert resumed.status == "accepted" and resumed.submission_id == after[-1][0]
 
@@ -141,18 +141,73 @@ def test_cli_usage_errors_exit_2(capsys):
     assert "ingest" in capsys.readouterr().out
 
 
+def staged_counts(url: str) -> dict[str, int]:
+    with psycopg.connect(url) as conn:
+        return {t: conn.execute(sql.SQL("SELECT count(*) FROM {}").format(sql.Identifier("validated", t))).fetchone()[0]
+                for t in store.RAW_COLUMNS}
+
+
 def test_validate_and_load_share_nothing_but_ids(url, sample, tmp_path) -> None:
     """As on two Airflow workers: validate in one step, load in another with nothing handed over
-    but submission ids (the loader reads the archive again), and the state folder holds nothing."""
+    but submission ids. The validated rows wait in the database (schema `validated`), not on a
+    worker's disk; the loader moves them into raw and leaves nothing behind."""
     ids = pipeline.receive([str(p) for p in sample[:2]], url)
     assert [v["status"] for v in pipeline.validate(ids, url, build_docs=False)] == ["validated", "validated"]
     state = load_settings().state_dir
     assert not (state / "staged").exists()
+    staged = staged_counts(url)
+    assert staged["thong_tin"] == 2 and staged["tieu_chi_xa"] > 0
+    assert raw_counts(url) == {t: 0 for t in store.RAW_COLUMNS}
     loaded = pipeline.load(ids, url)
     assert [o.status for o in loaded] == ["accepted", "accepted"]
-    in_memory = raw_counts(url)
-    assert all(in_memory[t] > 0 for t in ("thong_tin", "tieu_chi_xa", "nguon_von"))
-    assert sum(o.counts["tieu_chi_xa"] for o in loaded) == in_memory["tieu_chi_xa"]
+    in_raw = raw_counts(url)
+    assert in_raw == staged
+    assert sum(o.counts["tieu_chi_xa"] for o in loaded) == in_raw["tieu_chi_xa"]
+    assert staged_counts(url) == {t: 0 for t in store.RAW_COLUMNS}
+
+
+def test_rows_the_database_refuses_at_load_reject_that_file_only(url, sample) -> None:
+    """The batch's one transaction fails on one file's rows (here a row of raw already holding its
+    key): the batch is loaded again file by file; that file is rejected with an internal-error
+    finding and its staged rows dropped, the other is accepted."""
+    ids = pipeline.receive([str(p) for p in sample[:2]], url)
+    pipeline.validate(ids, url, build_docs=False)
+    with psycopg.connect(url) as conn:  # a key of raw.thong_tin taken before the load
+        conn.execute("INSERT INTO raw.thong_tin SELECT * FROM validated.thong_tin WHERE submission_id = %s",
+                     (ids[1],))
+    loaded = {o.submission_id: o for o in pipeline.load(ids, url)}
+    assert loaded[ids[0]].status == "accepted" and loaded[ids[0]].counts["tieu_chi_xa"] > 0
+    assert loaded[ids[1]].status == "rejected"
+    [final] = [o for o in pipeline.outcomes(url, [ids[1]])]
+    assert final.status == "rejected" and "UniqueViolation" in final.reason
+    assert [f["severity"] for f in final.findings if f["check_name"] == "internal_error"] == ["error"]
+    assert staged_counts(url) == {t: 0 for t in store.RAW_COLUMNS}
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(*) FROM raw.tieu_chi_xa WHERE submission_id = %s", (ids[1],)).fetchone() == (0,)
+
+
+def test_rows_the_database_refuses_at_validate_reject_that_file_only(url, sample) -> None:
+    """Staging the batch's rows fails on one file's rows (a constraint added here for the test): the
+    verdicts are recorded again file by file; that file is rejected, the other validated."""
+    ids = pipeline.receive([str(p) for p in sample[:2]], url)
+    with psycopg.connect(url) as conn:
+        conn.execute(sql.SQL("ALTER TABLE validated.thong_tin ADD CONSTRAINT test_refuse CHECK (submission_id <> {})")
+                     .format(sql.Literal(ids[1])))
+    try:
+        verdicts = pipeline.validate(ids, url, build_docs=False)
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("ALTER TABLE validated.thong_tin DROP CONSTRAINT test_refuse")
+    assert [v["status"] for v in verdicts] == ["validated", "rejected"]
+    staged = staged_counts(url)
+    assert staged["thong_tin"] == 1
+    with psycopg.connect(url) as conn:
+        runs = conn.execute("SELECT submission_id, count(*) FROM audit.validation_run GROUP BY 1 ORDER BY 1").fetchall()
+        checks = conn.execute("SELECT check_name FROM audit.finding WHERE submission_id = %s", (ids[1],)).fetchall()
+    assert runs[0][0] == ids[0] and runs[0][1] > 1  # the reader's run and the suites' runs
+    assert ("internal_error",) in checks
+    loaded = {o.submission_id: o.status for o in pipeline.load(ids, url)}
+    assert loaded == {ids[0]: "accepted", ids[1]: "rejected"}
 
 
 def test_one_run_record_per_airflow_run(url) -> None:
