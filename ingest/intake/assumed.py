@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any
 
 from ingest.intake import normalise as nz
@@ -38,6 +39,12 @@ _CROSSES = frozenset("✗✘☒❌❎")
 
 def mark(value: Any) -> bool:
     """nz.mark, plus tick symbols read as met under the warning `assumed_mark`."""
+    if isinstance(value, str) and len(value) <= 64:
+        return _remembered_mark(value)
+    return _mark(value)
+
+
+def _mark(value: Any) -> bool:
     try:
         return nz.mark(value)
     except nz.NormaliseError:
@@ -57,6 +64,11 @@ def mark(value: Any) -> bool:
         raise
 
 
+# The same few marks fill every criteria sheet: each text is read once (an Assumed or an error is
+# not remembered: it is raised again each time).
+_remembered_mark = lru_cache(maxsize=4096)(_mark)
+
+
 # ---------------------------------------------------------------------------------------------
 # number style
 
@@ -68,6 +80,7 @@ _AMBIGUOUS = re.compile(r"[+-]?[1-9]\d{0,2}[.,]\d{3}")
 _SWAP = str.maketrans({",": ".", ".": ","})
 
 
+@lru_cache(maxsize=32_768)  # amounts typed as text repeat from file to file
 def _style(text: str) -> str | None:
     if _AMBIGUOUS.fullmatch(text):
         return "?"

@@ -223,19 +223,34 @@ def cell_text(value: Any) -> str | None:
 
 
 def find_header(grid: Grid, sheet: str) -> tuple[int, dict[int, str], dict[int, str]] | None:
-    best: tuple[int, dict[int, str], dict[int, str]] | None = None
+    """(row index, {column index: key}, {column index: text of a cell naming no column}) of the
+    row among the first HEADER_SCAN_ROWS that names the most columns (at least two distinct)."""
+    best: tuple[int, dict[int, str]] | None = None
     for i, row in enumerate(grid.rows[:HEADER_SCAN_ROWS]):
-        known: dict[int, str] = {}
-        unknown: dict[int, str] = {}
-        for j, cell in enumerate(row):
-            k = column_key(sheet, cell)
-            if k is not None:
-                known[j] = k
-            elif (text := cell_text(cell)) is not None:
-                unknown[j] = text
+        if best is not None and len(row) - row.count("") - row.count(None) <= len(best[1]):
+            continue  # fewer filled cells than the best row names columns: the data rows under it
+        known = {j: k for j, cell in enumerate(row) if (k := _header_key(sheet, cell)) is not None}
         if len(set(known.values())) >= 2 and (best is None or len(known) > len(best[1])):
-            best = (i, known, unknown)
-    return best
+            best = (i, known)
+    if best is None:
+        return None
+    i, known = best  # the other cells' text is needed of this row only
+    unknown = {j: text for j, cell in enumerate(grid.rows[i]) if j not in known and (text := cell_text(cell)) is not None}
+    return i, known, unknown
+
+
+def _header_key(sheet: str, cell: Any) -> str | None:
+    """column_key of a cell of the rows scanned for the header; the same titles, labels and numbers
+    fill those rows in every file, so keys are remembered (typed: 1, 1.0 and True stay apart)."""
+    if cell is None or cell == "":
+        return None
+    try:
+        return _cached_column_key(sheet, cell)
+    except TypeError:  # an unhashable value: not a header
+        return column_key(sheet, cell)
+
+
+_cached_column_key = lru_cache(maxsize=8192, typed=True)(column_key)
 
 
 def fill_merges(grid: Grid, header: int) -> None:

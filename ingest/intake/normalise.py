@@ -16,6 +16,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from typing import Any
 
 from ingest.contract import (
@@ -84,18 +85,40 @@ def clean_text(value: Any) -> str | None:
     spaces and trimmed; None when nothing is left."""
     if value is None:
         return None
+    if isinstance(value, str) and len(value) <= _CACHED_CHARS:
+        return _clean_str(value)
+    return _clean(value)
+
+
+def _clean(value: Any) -> str | None:
     text = _INVISIBLE.sub("", _scalar_text(value))
     text = unicodedata.normalize("NFC", " ".join(text.split()))
     return text or None
 
 
+# A sheet repeats the same short texts (labels, marks, names, units) row after row and file after
+# file: their cleaned text and key are remembered (pure functions of the text).
+_CACHED_CHARS = 200
+_clean_str = lru_cache(maxsize=32_768)(_clean)
+
+
 def key(value: Any) -> str:
     """The comparison key of a label: cleaned, folded (no case, no diacritics), punctuation to
     single spaces. `Ngân sách huyện, xã` -> `ngan sach huyen xa`, `ns_huyen_xa` -> `ns huyen xa`."""
+    if isinstance(value, str) and len(value) <= _CACHED_CHARS:
+        return _key_str(value)
+    return _key(value)
+
+
+def _key(value: Any) -> str:
     text = clean_text(value)
     if text is None:
         return ""
-    return " ".join(re.sub(r"[\W_]+", " ", fold(text)).split())
+    return " ".join(_PUNCTUATION.sub(" ", fold(text)).split())
+
+
+_PUNCTUATION = re.compile(r"[\W_]+")
+_key_str = lru_cache(maxsize=32_768)(_key)
 
 
 def is_empty(value: Any) -> bool:
@@ -103,6 +126,8 @@ def is_empty(value: Any) -> bool:
     if value is None:
         return True
     if isinstance(value, str):
+        if value[:1].isalnum():  # no invisible character is a letter or a digit
+            return False
         return not _INVISIBLE.sub("", value).strip()
     return False
 
@@ -111,6 +136,9 @@ def is_empty(value: Any) -> bool:
 # numbers
 
 _THOUSANDS_GROUPS = re.compile(r"[1-9]\d{0,2}(?:\d{3})*")
+_NUMBER_CHARS = re.compile(r"[\d.,]+")
+_EXPONENT = re.compile(r"\d[eE][+-]?\d")
+_WHOLE_DECIMAL = re.compile(r"\d+\.0+")  # Excel's 395.0 written as text
 
 
 def _grouped(int_part: str, sep: str) -> str:
@@ -127,7 +155,7 @@ def _parse_number_text(text: str) -> float:
     body = text.replace(" ", "").replace("'", "")
     sign = -1.0 if body.startswith("-") else 1.0
     body = body[1:] if body[:1] in "+-" else body
-    if not body or not re.fullmatch(r"[\d.,]+", body):
+    if not body or not _NUMBER_CHARS.fullmatch(body):
         raise ValueError(text)
     if "." in body and "," in body:
         dec = "." if body.rfind(".") > body.rfind(",") else ","
@@ -177,10 +205,14 @@ def number(value: Any) -> float | None:
         return result
     if not isinstance(value, str):
         raise NormaliseError(f"'{_describe(value)}' không phải là số", f"{_describe(value)} is not a number")
+    return _text_number(value) if len(value) > _CACHED_CHARS else _remembered_number(value)
+
+
+def _text_number(value: str) -> float | None:
     text = clean_text(value)
     if text is None or text in ("-", "–"):
         return None
-    if re.search(r"\d[eE][+-]?\d", text):
+    if _EXPONENT.search(text):
         raise NormaliseError(f"'{_describe(text)}': không chấp nhận số dạng lũy thừa (1e5); hãy ghi đủ chữ số",
                              f"{_describe(text)!r}: exponent notation (1e5) is not accepted; write the digits")
     try:
@@ -192,6 +224,11 @@ def number(value: Any) -> float | None:
     if not math.isfinite(result):
         raise NormaliseError(f"Số quá lớn: {_describe(text)}", f"number too large: {_describe(text)}")
     return result
+
+
+# Amounts typed as text repeat from file to file ("36,3"): each is parsed once (a failure is not
+# remembered: it is raised again each time).
+_remembered_number = lru_cache(maxsize=32_768)(_text_number)
 
 
 def integer(value: Any) -> int | None:
@@ -352,7 +389,7 @@ def code(value: Any, lengths: tuple[int, ...]) -> str | None:
         text = "".join(text.split())
         if not text:
             return None
-        if re.fullmatch(r"\d+\.0+", text):
+        if _WHOLE_DECIMAL.fullmatch(text):
             text = text.split(".")[0]
     else:
         raise NormaliseError(f"Mã '{_describe(value)}' không hợp lệ", f"code {_describe(value)!r} is not valid")

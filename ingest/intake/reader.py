@@ -148,20 +148,21 @@ def _read_grids(grids: list[Grid], admin: AdminUnits, settings: Settings,
         if sheet not in by_sheet:
             f.add("error", "missing_sheet", f"Thiếu trang bắt buộc {sheet}", f"the required sheet {sheet} is missing", sheet)
     info: dict[str, Any] = {}
-    frames = {name: empty_frame(name) for name in FRAME_COLUMNS}
+    built: dict[str, pd.DataFrame] = {}
     if "thong_tin" in by_sheet:
         info, where, extra = read_info(by_sheet["thong_tin"], f)
         check_keys(info, where, f)
         _criteria_set(info, where, f)
         if all(k in info for k, col in INFO.items() if col.required):
-            frames["thong_tin"] = frame("thong_tin", {**{k: [v] for k, v in info.items()}, "extra": [extra]}, 1)
+            built["thong_tin"] = frame("thong_tin", {**{k: [v] for k, v in info.items()}, "extra": [extra]}, 1)
     tables: dict[str, Table] = {}
     for sheet in COLUMNS:
         if sheet in by_sheet:
             table = read_table(by_sheet[sheet], sheet, settings, f)
             if table is not None:
                 tables[sheet] = table
-                frames[sheet] = table_frame(sheet, table)
+                built[sheet] = table_frame(sheet, table)
+    frames = {name: built[name] if name in built else empty_frame(name) for name in FRAME_COLUMNS}  # empty: not read
     if "tieu_chi_xa" in tables and not tables["tieu_chi_xa"].rows:
         f.add("error", "empty_sheet", "Trang tieu_chi_xa không có dòng dữ liệu nào", "sheet tieu_chi_xa has no data rows",
               "tieu_chi_xa")

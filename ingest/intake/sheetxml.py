@@ -11,7 +11,10 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Callable
+from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 from xml.etree import ElementTree as ET
 
 from ingest.contract import SHEET_NAMES
@@ -50,16 +53,41 @@ def contract_sheets(archive: zipfile.ZipFile) -> list[tuple[str, str, str]]:
     rels_name = "xl/_rels/workbook.xml.rels"
     targets: dict[str, str] = {}
     if rels_name in archive.namelist():
-        for rel in ET.fromstring(archive.read(rels_name)).iter(_PKG_REL):
-            target = rel.get("Target", "")
-            part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-            targets[rel.get("Id", "")] = part
+        targets = _parsed(_targets, archive.read(rels_name))
+    return [(name, state, targets.get(rel_id, "")) for name, state, rel_id
+            in _parsed(_sheets, archive.read("xl/workbook.xml"))]
+
+
+def _targets(rels: bytes) -> dict[str, str]:
+    targets: dict[str, str] = {}
+    for rel in ET.fromstring(rels).iter(_PKG_REL):
+        target = rel.get("Target", "")
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        targets[rel.get("Id", "")] = part
+    return targets
+
+
+def _sheets(workbook: bytes) -> list[tuple[str, str, str]]:
+    """(name, state, relationship id) of each contract sheet of workbook.xml."""
     out = []
-    for sheet in ET.fromstring(archive.read("xl/workbook.xml")).iter(f"{_MAIN}sheet"):
+    for sheet in ET.fromstring(workbook).iter(f"{_MAIN}sheet"):
         name = sheet.get("name", "")
         if sheet_key(name) in SHEET_NAMES:
-            out.append((name, sheet.get("state", "visible"), targets.get(sheet.get(_REL, ""), "")))
+            out.append((name, sheet.get("state", "visible"), sheet.get(_REL, "")))
     return out
+
+
+T = TypeVar("T")
+
+
+def _parsed(parse: Callable[[bytes], T], xml: bytes) -> T:
+    """parse(xml), parsed once for small parts: files made from one template share their
+    workbook.xml and its rels, and both the extent check and the workbook check read them."""
+    return _remembered(parse, xml) if len(xml) <= _REMEMBERED_BYTES else parse(xml)
+
+
+_REMEMBERED_BYTES = 1 << 15
+_remembered = lru_cache(maxsize=64)(lambda parse, xml: parse(xml))
 
 
 def _hidden(f: Collector, name: str, state: str) -> None:
@@ -76,10 +104,16 @@ def _has_markers(archive: zipfile.ZipFile, part: str) -> bool:
     with archive.open(part) as stream:
         while chunk := stream.read(_CHUNK):
             data = tail + chunk
-            if _MARKER.search(data):
+            if _may_hold_markers(data) and _MARKER.search(data):
                 return True
             tail = data[-_OVERLAP:]
     return False
+
+
+def _may_hold_markers(data: bytes) -> bool:
+    """Bytes that every marker holds (`t="e` or `t='e`; an `f` tag: `f>`, `<f` or `:f`), looked
+    for first: each is a scan in C, the marker pattern is many times slower on a sheet without any."""
+    return b't="e' in data or b"t='e" in data or (b"f" in data and (b"f>" in data or b"<f" in data or b":f" in data))
 
 
 def _scan_cells(archive: zipfile.ZipFile, part: str, sheet: str, f: Collector) -> None:

@@ -5,6 +5,7 @@ columns and dtypes (ingest.contract.FRAME_COLUMNS)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -72,25 +73,46 @@ def read_table(grid: Grid, sheet: str, settings: Settings, f: Collector) -> Tabl
     if not ok:
         return None
     fill_merges(grid, header)
-    identity = IDENTITY[sheet]
-    rows: list[int] = []
-    raw: dict[str, list[Any]] = {k: [] for k in seen}
-    extra: list[dict[str, Any] | None] = []
+    kept = _data_rows(grid, header, seen, IDENTITY[sheet])
+    if len(kept) > settings.max_rows:
+        too_many_rows(f, sheet, settings)
+        return None
+    rows = [grid.row_numbers[i] for i in kept]
+    extra = _extra(grid.rows, kept, unknown)
+    values = {k: _normalise_column(sheet, k, columns[k], _cells(grid.rows, kept, j), rows, f) for k, j in seen.items()}
+    return Table(rows, values, extra, set(seen))
+
+
+def _data_rows(grid: Grid, header: int, seen: dict[str, int], identity: str) -> list[int]:
+    """The indexes of the rows under the header that hold data: blank and total rows skipped. A
+    row whose identity cell holds something is neither, so only the others need the full test."""
+    at = seen.get(identity)
+    kept: list[int] = []
     for i in range(header + 1, len(grid.rows)):
         row = grid.rows[i]
-        cells = {k: (row[j] if j < len(row) else None) for k, j in seen.items()}
-        other = {label: row[j] for j, label in unknown.items() if j < len(row) and not nz.is_empty(row[j])}
-        if all(nz.is_empty(v) for v in cells.values()) or is_total(cells, identity):
+        if at is not None and at < len(row) and not nz.is_empty(row[at]):
+            kept.append(i)
             continue
-        rows.append(grid.row_numbers[i])
-        if len(rows) > settings.max_rows:
-            too_many_rows(f, sheet, settings)
-            return None
-        for k, v in cells.items():
-            raw[k].append(v)
-        extra.append({label: _jsonable(v) for label, v in other.items()} or None)
-    values = {k: _normalise_column(sheet, k, columns[k], raw[k], rows, f) for k in raw}
-    return Table(rows, values, extra, set(seen))
+        cells = {k: (row[j] if j < len(row) else None) for k, j in seen.items()}
+        if not (all(nz.is_empty(v) for v in cells.values()) or is_total(cells, identity)):
+            kept.append(i)
+    return kept
+
+
+def _cells(rows: list[list[Any]], kept: list[int], j: int) -> list[Any]:
+    """Column `j` of the kept rows (None where a short row has no such cell)."""
+    return [row[j] if j < len(row) else None for row in map(rows.__getitem__, kept)]
+
+
+def _extra(rows: list[list[Any]], kept: list[int], unknown: dict[int, str]) -> list[dict[str, Any] | None]:
+    """Each kept row's non-empty cells of unknown columns, by label (None when there are none)."""
+    if not unknown:
+        return [None] * len(kept)
+    out: list[dict[str, Any] | None] = []
+    for row in map(rows.__getitem__, kept):
+        other = {label: row[j] for j, label in unknown.items() if j < len(row) and not nz.is_empty(row[j])}
+        out.append({label: _jsonable(v) for label, v in other.items()} or None)
+    return out
 
 
 def _jsonable(value: Any) -> Any:
@@ -102,37 +124,47 @@ def _jsonable(value: Any) -> Any:
 
 
 def _normalise_column(sheet: str, k: str, col: Col, values: list[Any], rows: list[int], f: Collector) -> list[Any]:
-    """Normalise each distinct value once; every failure is a finding naming sheet, row, column."""
-    cache: dict[tuple[type, Any], Any] = {}
-    out: list[Any] = []
+    """Normalise each distinct value once; every failure is a finding naming sheet, row, column.
+    Rows are walked one by one only when some distinct value needs a finding."""
     normalise = assumed.column_normaliser(sheet, k, col.normalise, values, rows, f)
-    for value, row in zip(values, rows, strict=True):
-        if isinstance(value, str):
-            value = value if value.strip() else None
-        cache_key = (type(value), value)
-        try:
-            result = cache[cache_key]
-        except KeyError:
-            try:
-                result = normalise(value)
-            except (nz.NormaliseError, assumed.Assumed) as exc:
-                result = exc
-            except TypeError:  # unhashable or unexpected cell type
-                result = nz.NormaliseError(f"Giá trị không đọc được: {value!r}", f"unreadable value: {value!r}")
-            cache[cache_key] = result
+    keys = list(zip(map(type, values), values, strict=True))  # (type, value): 1, 1.0 and True stay apart
+    results = {key: _outcome(normalise, _cell(key[1])) for key in dict.fromkeys(keys)}
+    out = list(map(results.__getitem__, keys))
+    flagged = {key for key, result in results.items()
+               if isinstance(result, assumed.Assumed | nz.NormaliseError) or (result is None and col.value_required)}
+    if not flagged:
+        return out
+    for i, (key, row) in enumerate(zip(keys, rows, strict=True)):
+        if key not in flagged:
+            continue
+        value, result = _cell(key[1]), out[i]
         if isinstance(result, assumed.Assumed):
             f.add("warning", result.check, f"Trang {sheet}, dòng {row}, cột {k}: {result.message_vi}",
                   f"sheet {sheet}, row {row}, column {k}: {result.message_en}", sheet, row, k, value)
-            result = result.value
+            out[i] = result.value
         elif isinstance(result, nz.NormaliseError):
             f.add("error", col.check, f"Trang {sheet}, dòng {row}, cột {k}: {result.message_vi}",
                   f"sheet {sheet}, row {row}, column {k}: {result.message_en}", sheet, row, k, value)
-            result = None
-        elif result is None and col.value_required:
+            out[i] = None
+        else:
             f.add("error", "missing_value", f"Trang {sheet}, dòng {row}: thiếu giá trị ở cột {k}",
                   f"sheet {sheet}, row {row}: column {k} is empty", sheet, row, k)
-        out.append(result)
     return out
+
+
+def _cell(value: Any) -> Any:
+    """A cell's value as the normalisers take it: blank text is an empty cell."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _outcome(normalise: Callable[[Any], Any], value: Any) -> Any:
+    """The normalised value, or the Assumed / NormaliseError that stands for it."""
+    try:
+        return normalise(value)
+    except (nz.NormaliseError, assumed.Assumed) as exc:
+        return exc
+    except TypeError:  # unexpected cell type
+        return nz.NormaliseError(f"Giá trị không đọc được: {value!r}", f"unreadable value: {value!r}")
 
 
 def read_info(grid: Grid, f: Collector) -> tuple[dict[str, Any], dict[str, int], dict[str, Any] | None]:
@@ -188,20 +220,46 @@ def read_info(grid: Grid, f: Collector) -> tuple[dict[str, Any], dict[str, int],
 
 
 def as_column(values: list[Any], kind: str) -> Any:
+    """One frame column of the contract's `kind` (an object column as a Series)."""
+    column = _column(values, kind)
+    return pd.Series(column, dtype=object, copy=False) if isinstance(column, pd.Index) else column
+
+
+def _column(values: list[Any], kind: str) -> Any:
+    """One frame column of the contract's `kind`, in a form a DataFrame takes as it is: an object
+    column is an Index (a bare object array would be inferred as str; a Series is reindexed to the
+    frame's index unless made on it, and costs twice as much to make)."""
     if kind == "Int64":
-        return pd.array(values, dtype="Int64")
+        return _int64(values)
     if kind == "float":
+        if None not in values:
+            return np.array(values, dtype="float64")
         return np.fromiter((np.nan if v is None else v for v in values), dtype="float64", count=len(values))
     if kind == "bool":
         return np.fromiter(values, dtype=bool, count=len(values))
     out = np.empty(len(values), dtype=object)
     out[:] = values
-    return pd.Series(out, dtype=object, copy=False)  # a bare object array would be inferred as str
+    return pd.Index(out, dtype=object, copy=False)
+
+
+def _int64(values: list[Any]) -> Any:
+    """pd.array(values, dtype="Int64"), built directly when every value is an int or None (the
+    general conversion inspects the list several times)."""
+    types = set(map(type, values))
+    try:
+        if types <= {int}:  # excel_row: never empty
+            return pd.arrays.IntegerArray(np.array(values, dtype=np.int64), np.zeros(len(values), dtype=bool))
+        if types <= {int, type(None)}:
+            data = np.fromiter((1 if v is None else v for v in values), dtype=np.int64, count=len(values))
+            return pd.arrays.IntegerArray(data, np.fromiter((v is None for v in values), dtype=bool, count=len(values)))
+    except OverflowError:
+        pass
+    return pd.array(values, dtype="Int64")
 
 
 def frame(name: str, data: dict[str, list[Any]], n: int) -> pd.DataFrame:
     spec = FRAME_COLUMNS[name]
-    return pd.DataFrame({c: as_column(data[c] if c in data else [None] * n, kind) for c, kind in spec.items()},
+    return pd.DataFrame({c: _column(data[c] if c in data else [None] * n, kind) for c, kind in spec.items()},
                         index=pd.RangeIndex(n), copy=False)
 
 
@@ -247,7 +305,7 @@ def marks_frame(xa: pd.DataFrame, table: Table) -> pd.DataFrame:
         if n else np.zeros(0, dtype=bool)
     return pd.DataFrame({
         "excel_row": pd.array(np.repeat(xa["excel_row"].to_numpy(dtype="int64"), len(CRITERIA)), dtype="Int64"),
-        "commune_code": pd.Series(np.repeat(xa["commune_code"].to_numpy(dtype=object), len(CRITERIA)), dtype=object),
-        "criterion_code": pd.Series(np.tile(np.array(CRITERIA, dtype=object), n), dtype=object),
+        "commune_code": pd.Index(np.repeat(xa["commune_code"].to_numpy(dtype=object), len(CRITERIA)), dtype=object),
+        "criterion_code": pd.Index(np.tile(np.array(CRITERIA, dtype=object), n), dtype=object),
         "is_met": marks,
-    })
+    }, index=pd.RangeIndex(n * len(CRITERIA)))
