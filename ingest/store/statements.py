@@ -12,6 +12,7 @@ import math
 from datetime import date, datetime
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import psycopg
 from psycopg import sql
@@ -164,11 +165,9 @@ def stage_frames(conn: psycopg.Connection, frames_of: dict[int, dict[str, pd.Dat
     national month is ~270,000 rows, which took ~25 s one row and one submission at a time."""
     types = _column_types(conn)
     for table, columns in RAW_COLUMNS.items():
-        parts = [_rows_of(table, frames.get(table), columns, sid) for sid, frames in frames_of.items()]
-        parts = [p for p in parts if p is not None]
-        if not parts:
+        rows = _rows_of(table, columns, frames_of)
+        if rows is None:
             continue
-        rows = pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
         for column in columns:
             rows[column] = _csv_ready(rows[column], types[table][column])
         data = rows.to_csv(index=False, header=False, na_rep="", date_format="%Y-%m-%d").encode()
@@ -179,16 +178,21 @@ def stage_frames(conn: psycopg.Connection, frames_of: dict[int, dict[str, pd.Dat
             copy.write(data)
 
 
-def _rows_of(table: str, frame: pd.DataFrame | None, columns: list[str], submission_id: int) -> pd.DataFrame | None:
-    """One submission's rows of a raw table, with every column of the table (absent ones null)."""
-    if frame is None or frame.empty:
+def _rows_of(table: str, columns: list[str], frames_of: dict[int, dict[str, pd.DataFrame]]) -> pd.DataFrame | None:
+    """The batch's rows of a raw table, tagged with their submission, with every column of the
+    table (absent ones null); None when there are none."""
+    ids, parts = [], []
+    for sid, frames in frames_of.items():
+        frame = frames.get(table)
+        if frame is not None and table == "nguon_von":
+            frame = frame[frame["source_code"] != "tong"]  # totals are checked, not stored
+        if frame is not None and not frame.empty:
+            ids.append(sid)
+            parts.append(frame)
+    if not parts:
         return None
-    if table == "nguon_von":
-        frame = frame[frame["source_code"] != "tong"]  # totals are checked, not stored
-        if frame.empty:
-            return None
-    rows = frame.reindex(columns=columns)
-    rows.insert(0, "submission_id", submission_id)
+    rows = pd.concat(parts, ignore_index=True).reindex(columns=columns)
+    rows.insert(0, "submission_id", np.repeat(ids, [len(p) for p in parts]))
     return rows
 
 
