@@ -248,13 +248,16 @@ def _read_one(conn: psycopg.Connection, sub: dict[str, Any], result: Any, starte
 
 
 def _internal_error(conn: psycopg.Connection, sid: int, exc: Exception) -> None:
+    """Reject a file on an internal error (a bug, or rows the database refused), with a finding,
+    and drop whatever of it was staged for the loader, in one transaction."""
     with conn.transaction():
-        store.insert_findings(conn, None, sid, [Finding(
+        store.insert_findings(conn, sid, [(None, Finding(
             "error", "internal_error",
             f"Lỗi nội bộ khi xử lý tệp: {exc!r}. Hãy báo cho nhóm dữ liệu.",
             f"Internal error while processing the file: {exc!r}. Report it to the data team.",
-        )])
+        ))])
         store.set_status(conn, sid, "rejected", f"internal error: {exc!r}")
+        store.discard_staged(conn, [sid])
 
 
 def _name_hint_findings(sub: dict[str, Any], meta: dict[str, Any]) -> list[Finding]:
@@ -309,8 +312,6 @@ def _load_alone(conn: psycopg.Connection, sub: dict[str, Any]) -> Outcome:
             return _load_batch(conn, [sub])[0]
     except _ONE_FILES_FAULT as exc:
         _internal_error(conn, sid, exc)
-        with conn.transaction():
-            store.discard_staged(conn, [sid])
         return Outcome(sid, sub["file_name"], "rejected", sub["submitting_unit_code"], sub["period"],
                        sub["version"], reason=f"internal error: {exc!r}")
 
@@ -373,8 +374,8 @@ def _reject_version(conn: psycopg.Connection, out: Outcome, status: str, check: 
     """A version the loader refuses: a finding on thong_tin.version and the status. `forget`: the
     declared version is not kept as the submission's version (the finding keeps it), so that it
     does not count as received and the unit's next correction is still possible."""
-    store.insert_findings(conn, None, out.submission_id, [Finding(
-        "error", check, msg_vi, msg_en, sheet="thong_tin", column_name="version", value=str(out.version))])
+    store.insert_findings(conn, out.submission_id, [(None, Finding(
+        "error", check, msg_vi, msg_en, sheet="thong_tin", column_name="version", value=str(out.version)))])
     store.set_status(conn, out.submission_id, status, msg_en)
     if forget:
         store.forget_version(conn, out.submission_id)

@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -46,6 +47,29 @@ class ValidationRun:
     data_docs_url: str | None
     findings: list[Finding] = field(default_factory=list)
     period: date | None = None  # for mart checks (audit.validation_run.period)
+    gx_text: str | None = field(default=None, repr=False)  # gx_result as JSON, when a batch shares it
+
+    def gx_json(self) -> str | None:
+        """gx_result as JSON text for audit.validation_run.gx_result. A batch's runs of a suite share
+        one result, serialised once by `validate_batch` (not ~7,000 times for a national month)."""
+        if self.gx_text is not None or self.gx_result is None:
+            return self.gx_text
+        return result_json(self.gx_result)
+
+
+def result_json(result: dict) -> str:
+    """A GX result as JSON (numpy numbers as numbers, non-finite as null, dates as ISO text)."""
+    return json.dumps(result, default=_json_default, allow_nan=False)
+
+
+def _json_default(o: Any) -> Any:
+    if isinstance(o, np.integer):
+        return int(o)
+    if isinstance(o, np.floating):
+        return None if not np.isfinite(o) else float(o)
+    if isinstance(o, date | datetime | pd.Timestamp):
+        return o.isoformat()
+    return str(o)
 
 
 def _text(value: Any) -> str | None:
@@ -151,6 +175,7 @@ def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
                                           _per_submission(batch, findings, settings)) if build_docs else None
         slim = slim_result(result_dict)
         slim["batch_size"] = len(batch)
+        slim_text = result_json(slim)
         for i in range(len(batch)):
             fs = findings[i]
             failed_checks = {f.check_name for f in fs}
@@ -158,7 +183,7 @@ def validate_batch(items: Sequence[BatchItem | tuple], build_docs: bool = True,
                 suite=suite_name, started_at=started, finished_at=finished,
                 success=not any(f.severity == "error" for f in fs),
                 evaluated=len(result.results), failed=len(failed_checks), gx_result=slim,
-                data_docs_url=docs_url, findings=fs))
+                gx_text=slim_text, data_docs_url=docs_url, findings=fs))
     if build_docs:
         write_index(settings.data_docs_dir)
     return {item.key: per_item[i] for i, item in enumerate(batch)}

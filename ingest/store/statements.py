@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any
 
@@ -18,7 +19,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from ingest.contract import RAW_COLUMNS  # the raw tables and their COPY columns, in load order
+from ingest.contract import FRAME_COLUMNS, RAW_COLUMNS  # the raw tables, their COPY columns in load order
 from ingest.findings import Finding
 from ingest.intake.archive import Archived
 
@@ -101,19 +102,20 @@ def record_reader_run(conn: psycopg.Connection, submission_id: int, started_at, 
            VALUES (%s, 'reader', %s, %s, %s, %s, %s, NULL, %s) RETURNING run_id""",
         (submission_id, started_at, finished_at, errors == 0, sheets_read, len(findings), pipeline_run_id),
     ).fetchone()[0]
-    insert_findings(conn, run_id, submission_id, findings)
+    if findings:
+        insert_findings(conn, submission_id, [(run_id, f) for f in findings])
     return run_id
 
 
-def insert_findings(conn: psycopg.Connection, run_id: int | None, submission_id: int | None,
-                    findings: list[Finding]) -> None:
-    if not findings:
-        return
+def insert_findings(conn: psycopg.Connection, submission_id: int | None,
+                    findings: Iterable[tuple[int | None, Finding]]) -> None:
+    """One COPY of a submission's findings into audit.finding, each with the run that found it
+    (None for the loader's own verdicts): the one writer of findings."""
     with conn.cursor().copy(
         "COPY audit.finding (run_id, submission_id, severity, check_name, sheet, excel_row, column_name,"
         " value, message_vi, message_en) FROM STDIN"
     ) as copy:
-        for f in findings:
+        for run_id, f in findings:
             copy.write_row((run_id, submission_id, f.severity, f.check_name, f.sheet, f.excel_row,
                             f.column_name, None if f.value is None else str(f.value)[:2000],
                             f.message_vi, f.message_en))
@@ -163,13 +165,12 @@ def stage_frames(conn: psycopg.Connection, frames_of: dict[int, dict[str, pd.Dat
     """COPY the normalised frames of validated submissions into `validated`, one COPY per table for
     the whole batch. The rows are written as CSV by pandas (in C), not row by row in Python: a
     national month is ~270,000 rows, which took ~25 s one row and one submission at a time."""
-    types = _column_types(conn)
     for table, columns in RAW_COLUMNS.items():
         rows = _rows_of(table, columns, frames_of)
         if rows is None:
             continue
         for column in columns:
-            rows[column] = _csv_ready(rows[column], types[table][column])
+            rows[column] = _csv_ready(rows[column], FRAME_COLUMNS[table][column])
         data = rows.to_csv(index=False, header=False, na_rep="", date_format="%Y-%m-%d").encode()
         stmt = sql.SQL("COPY {} ({}) FROM STDIN (FORMAT csv)").format(
             sql.Identifier("validated", table),
@@ -196,25 +197,16 @@ def _rows_of(table: str, columns: list[str], frames_of: dict[int, dict[str, pd.D
     return rows
 
 
-def _csv_ready(column: pd.Series, sql_type: str) -> pd.Series:
-    """A column as COPY's CSV reads it: JSON text for jsonb (an empty object is null), whole numbers
-    without a fraction for integer columns; in CSV an unquoted empty field is null."""
-    if sql_type == "jsonb":
+def _csv_ready(column: pd.Series, dtype: str) -> pd.Series:
+    """A column as COPY's CSV reads it, by its dtype in the contract (FRAME_COLUMNS): JSON text for
+    "extra" (jsonb; an empty object is null), whole numbers without a fraction for "Int64" (integer
+    columns); in CSV an unquoted empty field is null."""
+    if dtype == "extra":
         return column.map(lambda v: json.dumps(v, ensure_ascii=False, default=str) if isinstance(v, dict) and v
                           else None, na_action="ignore").astype(object)
-    if sql_type in ("integer", "bigint") and column.dtype.kind == "f":
+    if dtype == "Int64" and column.dtype.kind == "f":
         return column.astype("Int64")  # null cells made the column float; whole numbers stay whole
     return column
-
-
-def _column_types(conn: psycopg.Connection) -> dict[str, dict[str, str]]:
-    rows = conn.execute(
-        "SELECT table_name, column_name, data_type FROM information_schema.columns WHERE table_schema = 'validated'"
-    ).fetchall()
-    types: dict[str, dict[str, str]] = {}
-    for table, column, data_type in rows:
-        types.setdefault(table, {})[column] = data_type
-    return types
 
 
 def move_staged(conn: psycopg.Connection, submission_ids: list[int]) -> dict[int, dict[str, int]]:
