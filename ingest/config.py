@@ -25,7 +25,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_PROVINCES` | all (the whole country) | the provinces the deployment serves, whose districts with xã coverage expects every month: GSO codes, comma-separated (`27`, `24,27`), or `all` for the whole country (passed to dbt as the var `ntm_provinces`) |
 | `NTM_DEADLINE_HOURS` | 6 | DAG: the monthly run's Deadline Alert fires when it has not finished this many hours after it was queued |
 | `NTM_CATCHUP` | false | DAG: let the scheduler create the monthly runs missed since the start date |
-| `NTM_MAX_BATCHES` | 8 | DAG: most mapped receive/validate tasks per month |
+| `NTM_MAX_BATCHES` | 3 | DAG: most mapped receive/validate tasks per month; about the number of tasks the workers run at once (the local launcher runs 3): each mapped task pays its own start-up, so more batches than slots only add overhead |
 | `NTM_MIN_BATCH` | 25 | DAG: fewest files per mapped task (except the last) |
 | `NTM_TASK_RETRIES` | 3 | DAG: retries of each task (exponential back-off from 30 s) |
 | `NTM_TASK_QUEUES` | every task on the default queue | Celery: route tasks to queues, `task_id=queue` comma-separated (`validate=ntm_worker_1,load=ntm_worker_2`); a cluster policy applies it to every DAG (the local launcher's `airflow_local_settings`) |
@@ -167,7 +167,7 @@ class Settings(BaseSettings):
                                                      "not finished this many hours after it was queued")
     catchup: bool = Field(False, description="DAG: let the scheduler create the monthly runs missed since the "
                                              "start date")
-    max_batches: int = Field(8, ge=1, description="DAG: most mapped receive/validate tasks per month")
+    max_batches: int = Field(3, ge=1, description="DAG: most mapped receive/validate tasks per month; about the number of tasks the workers run at once (the local launcher runs 3): each mapped task pays its own start-up, so more batches than slots only add overhead")
     min_batch: int = Field(25, ge=1, description="DAG: fewest files per mapped task (except the last)")
     task_retries: int = Field(3, ge=0, description="DAG: retries of each task (exponential back-off from 30 s)")
     task_queues: str | None = Field(

@@ -120,8 +120,8 @@ def test_the_timetable_runs_on_the_5th_for_the_previous_month(parsed: dict) -> N
 
 
 @pytest.mark.parametrize(("files", "expected"), [
-    (0, [0]), (1, [1]), (10, [10]), (25, [25]), (26, [13, 13]), (100, [25, 25, 25, 25]),
-    (700, [88] * 7 + [84]), (2000, [250] * 8),
+    (0, [0]), (1, [1]), (10, [10]), (25, [25]), (26, [13, 13]), (60, [20, 20, 20]),
+    (100, [34, 34, 32]), (700, [234, 234, 232]), (2000, [667, 667, 666]),
 ])
 def test_batches_keep_a_national_month_to_a_handful_of_tasks(common, files: int, expected: list[int]) -> None:
     paths = [f"f{i}.xlsx" for i in range(files)]

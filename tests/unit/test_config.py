@@ -31,7 +31,7 @@ def test_defaults_as_documented(clean_env) -> None:
     assert s.database_url is None and s.pg_port is None and s.notify_url is None and s.smtp_to is None
     assert (s.max_file_bytes, s.max_rows, s.max_zip_entries, s.max_zip_ratio) == (50 * 2**20, 200_000, 50, 200)
     assert s.provinces is None
-    assert (s.deadline_hours, s.catchup, s.max_batches, s.min_batch, s.task_retries) == (6, False, 8, 25, 3)
+    assert (s.deadline_hours, s.catchup, s.max_batches, s.min_batch, s.task_retries) == (6, False, 3, 25, 3)
     assert s.dbt_mode == "task" and s.dbt_executable == Path(sys.executable).with_name("dbt")
 
 
