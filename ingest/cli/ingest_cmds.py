@@ -117,7 +117,7 @@ def cmd_transform(args: argparse.Namespace) -> int:
 
     url = ready_url(args)
     out = console()
-    result = transform(url, full_refresh=args.full_refresh, select=args.select or None,
+    result = transform(url, full_refresh=args.full_refresh, select=args.select or None, unit_tests=True,
                        progress=None if args.json else (lambda line: out.print(line, markup=False)))
     if args.json:
         emit_json(result.__dict__)

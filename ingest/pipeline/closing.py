@@ -46,11 +46,14 @@ def late_loaded_months(url: str, rebuild_dag_id: str) -> list[str]:
 
 def transform(url: str, full_refresh: bool = False, select: list[str] | None = None,
               progress: Progress | None = None, months: Sequence[date] | None = None,
-              pipeline_run_id: int | None = None, build_docs: bool = False) -> Publication:
+              pipeline_run_id: int | None = None, build_docs: bool = False,
+              unit_tests: bool = False) -> Publication:
     """`dbt build` into the build schema, the reconciliation of `months` (None: every month)
-    against it, and the publication of the marts only when all of it passed."""
+    against it, and the publication of the marts only when all of it passed. dbt's unit tests
+    only with `unit_tests` (`ntm transform`; a monthly run's build leaves them out)."""
     return build_checked(url, months, full_refresh=full_refresh, select=select,
-                         pipeline_run_id=pipeline_run_id, progress=progress, build_docs=build_docs)
+                         pipeline_run_id=pipeline_run_id, progress=progress, build_docs=build_docs,
+                         unit_tests=unit_tests)
 
 
 @dataclass

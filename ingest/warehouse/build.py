@@ -107,9 +107,15 @@ def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, 
 
 
 def build(url: str, select: list[str] | None = None, full_refresh: bool = False,
-          progress: Progress | None = None) -> BuildResult:
-    """`dbt build` of the warehouse (or of `select`); one progress line per finished node."""
+          progress: Progress | None = None, unit_tests: bool = True) -> BuildResult:
+    """`dbt build` of the warehouse (or of `select`); one progress line per finished node.
+
+    `unit_tests=False` leaves out dbt's unit tests: they check the models' logic on fixed inputs,
+    not the month's data, so the pipeline's builds skip them (as dbt advises for production runs;
+    2-5 s of a small build) and `ntm transform`, the test suite and CI run them."""
     args = ["build"]
+    if not unit_tests:
+        args += ["--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", *select]
     if full_refresh:

@@ -66,13 +66,15 @@ def secure_build_schema(conn: psycopg.Connection) -> int:
 
 def build_checked(url: str, months: Sequence[date] | None = None, *, full_refresh: bool = False,
                   select: list[str] | None = None, pipeline_run_id: int | None = None,
-                  progress: Progress | None = None, build_docs: bool = True) -> Publication:
+                  progress: Progress | None = None, build_docs: bool = True,
+                  unit_tests: bool = False) -> Publication:
     """`dbt build` into the build schema, reconcile `months` (None: every month) against it, and
-    publish it when everything passed. The checks are recorded in audit under `pipeline_run_id`."""
+    publish it when everything passed. The checks are recorded in audit under `pipeline_run_id`.
+    dbt's unit tests run only when asked (`ntm transform`): see `build`."""
     with warehouse_lock(url):
         prepare_build_schema(url)
         with environment({"NTM_MARTS_SCHEMA": BUILD_SCHEMA}):
-            built = build(url, select=select, full_refresh=full_refresh, progress=progress)
+            built = build(url, select=select, full_refresh=full_refresh, progress=progress, unit_tests=unit_tests)
         return _check_and_publish(url, built, months, pipeline_run_id, build_docs)
 
 
