@@ -211,13 +211,13 @@ def main(argv: list[str] | None = None) -> int:
                 conn.commit()
             synth = time.perf_counter() - t0
             full_lines: list[str] = []
-            full = build(url, full_refresh=True, progress=full_lines.append)
+            full = build(url, full_refresh=True, progress=full_lines.append, unit_tests=False)
             with psycopg.connect(url) as conn:          # one more month, then the incremental build
                 copy_month(conn, template, history[written], written)
                 store.refresh_statistics(conn)
                 conn.commit()
             inc_lines: list[str] = []
-            inc = build(url, progress=inc_lines.append)
+            inc = build(url, progress=inc_lines.append, unit_tests=False)
             with psycopg.connect(url) as conn:          # back to `years` years for the next point
                 ids = [r[0] for r in conn.execute("SELECT submission_id FROM audit.submission WHERE period = %s",
                                                   (history[written],))]

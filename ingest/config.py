@@ -31,6 +31,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_TASK_QUEUES` | every task on the default queue | Celery: route tasks to queues, `task_id=queue` comma-separated (`validate=ntm_worker_1,load=ntm_worker_2`); a cluster policy applies it to every DAG (the local launcher's `airflow_local_settings`) |
 | `NTM_DBT_MODE` | task | DAG: `task` (one in-process `dbt build`) or `cosmos` (one Airflow task per model) |
 | `NTM_DBT_EXECUTABLE` | `dbt` beside the Python interpreter | DAG: the dbt executable cosmos runs |
+| `NTM_DBT_WORK_MEM` | 256MB | PostgreSQL `work_mem` of the dbt build's sessions (libpq's PGOPTIONS): the server's 4MB default makes a build's large group-bys and sorts spill to disk (a national month's incremental build at two years of history: 28 s with 4MB, 23 s with 256MB) |
 | `PGUSER` | postgres | libpq's user for dbt when the database URL names none |
 | `PGPASSWORD` | none | libpq's password for dbt when the database URL names none |
 | `NTM_MAX_COLUMNS` | 500 | most columns per sheet (declared or real extent) |
@@ -178,6 +179,11 @@ class Settings(BaseSettings):
     dbt_executable: Path = Field(
         default_factory=lambda: Path(sys.executable).with_name("dbt"),
         json_schema_extra=_shown("`dbt` beside the Python interpreter"), description="DAG: the dbt executable cosmos runs")
+    dbt_work_mem: str = Field(
+        "256MB", pattern=r"^[1-9][0-9]*(kB|MB|GB)$",
+        description="PostgreSQL `work_mem` of the dbt build's sessions (libpq's PGOPTIONS): the server's 4MB default "
+                    "makes a build's large group-bys and sorts spill to disk (a national month's incremental build "
+                    "at two years of history: 28 s with 4MB, 23 s with 256MB)")
     pguser: str | None = Field(None, validation_alias="PGUSER", json_schema_extra=_shown("postgres"),
                                description="libpq's user for dbt when the database URL names none")
     pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD", json_schema_extra=_shown("none"),

@@ -9,6 +9,7 @@ serialises builds (ingest.warehouse.publish holds the warehouse advisory lock).
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections import Counter
@@ -45,7 +46,8 @@ class BuildResult:
 
 
 def dbt_env(url: str) -> dict[str, str]:
-    """The DBT_* variables of profiles.yml from a PostgreSQL URL or conninfo string.
+    """The DBT_* variables of profiles.yml from a PostgreSQL URL or conninfo string, and PGOPTIONS
+    with the build sessions' `work_mem` (NTM_DBT_WORK_MEM).
 
     A Unix-socket URL (`postgresql://user@/db?host=/run/postgresql`) gives the socket directory as
     DBT_HOST, which psycopg2 (dbt-postgres) accepts as a host.
@@ -56,6 +58,9 @@ def dbt_env(url: str) -> dict[str, str]:
     settings = load_settings()  # PGUSER / PGPASSWORD
     password = settings.pgpassword.get_secret_value() if settings.pgpassword else ""
     return {
+        # libpq passes PGOPTIONS to each dbt session (dbt-postgres has no setting for it); options
+        # the caller had come first and are kept (for a repeated option the last one counts)
+        "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} -c work_mem={settings.dbt_work_mem}".strip(),
         "DBT_HOST": str(info.get("host") or "localhost"),
         "DBT_PORT": str(info.get("port") or "5432"),
         "DBT_USER": str(info.get("user") or settings.pguser or "postgres"),

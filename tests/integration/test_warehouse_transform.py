@@ -12,10 +12,33 @@ from ingest.warehouse.build import build, dbt_env, docs_generate
 from tests.fixtures.warehouse import Commune, add_communes, add_submission, commune_codes
 
 
-def test_dbt_env_from_url() -> None:
+def test_dbt_env_from_url(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PGOPTIONS", raising=False)
+    monkeypatch.delenv("NTM_DBT_WORK_MEM", raising=False)
     assert dbt_env("postgresql://ntm:test_secret@db.example:6543/warehouse") == {
         "DBT_HOST": "db.example", "DBT_PORT": "6543", "DBT_USER": "ntm", "DBT_PASSWORD": "test_secret",
-        "DBT_DBNAME": "warehouse"}
+        "DBT_DBNAME": "warehouse", "PGOPTIONS": "-c work_mem=256MB"}
+
+
+def test_dbt_sessions_get_the_work_mem_and_keep_the_callers_options(database_url: str,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.warehouse.build import _invoke
+
+    monkeypatch.setenv("NTM_DBT_WORK_MEM", "96MB")
+    monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=123s")
+    res, _ = _invoke(database_url, ["show", "--inline", "select current_setting('work_mem') as work_mem, "
+                                    "current_setting('statement_timeout') as timeout"], None)
+    assert res.success, res.exception
+    row = res.result.results[0].agate_table.rows[0]
+    assert (row["work_mem"], row["timeout"]) == ("96MB", "123s")
+
+
+def test_a_bad_work_mem_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    from ingest.config import ConfigError
+
+    monkeypatch.setenv("NTM_DBT_WORK_MEM", "lots")
+    with pytest.raises(ConfigError, match="NTM_DBT_WORK_MEM"):
+        dbt_env("postgresql://ntm@db.example/warehouse")
 
 
 def test_dbt_env_defaults_and_socket() -> None:
