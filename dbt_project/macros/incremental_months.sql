@@ -67,9 +67,10 @@
 
 {% macro delete_years(years) %}
 {%- if is_incremental() and years | length > 0 -%}
-delete from {{ this }} where year_no in ({{ years | join(', ') }})
+delete from {{ this }} where year_no in ({{ years | join(', ') }});
+{{ record_rebuilt((years | min | string) ~ '-01-01') }}
 {%- else -%}
-select 1
+{{ record_rebuilt(none if is_incremental() else '-infinity') }}
 {%- endif -%}
 {% endmacro %}
 
@@ -86,9 +87,10 @@ false
 
 {% macro delete_months(months) %}
 {%- if is_incremental() and months | length > 0 -%}
-delete from {{ this }} where month in ({{ month_list(months) }})
+delete from {{ this }} where month in ({{ month_list(months) }});
+{{ record_rebuilt(months | min) }}
 {%- else -%}
-select 1
+{{ record_rebuilt(none if is_incremental() else '-infinity') }}
 {%- endif -%}
 {% endmacro %}
 
@@ -145,10 +147,23 @@ create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month,
 
 {% macro delete_since(since) %}
 {%- if is_incremental() and since is not none -%}
-delete from {{ this }} where month >= date '{{ since }}'
+delete from {{ this }} where month >= date '{{ since }}';
+{{ record_rebuilt(since) }}
 {%- else -%}
-select 1
+{{ record_rebuilt(none if is_incremental() else '-infinity') }}
 {%- endif -%}
+{% endmacro %}
+
+{#-
+  record_rebuilt(first): what this incremental model rebuilds in this invocation, for its data tests
+  (macros/test_window.sql): every month from `first` on ('-infinity' = all of them, none = no
+  month). Runs in the pre-hook, in the model's transaction, so a failed model records nothing and
+  its tests (skipped anyway) or a later build check it whole. Table meta.dbt_rebuilt (migration 0022).
+-#}
+{% macro record_rebuilt(first) %}
+insert into meta.dbt_rebuilt (invocation_id, model, rebuilt_from)
+values ('{{ invocation_id }}', '{{ this.identifier }}', date '{{ 'infinity' if first is none else first }}')
+on conflict (invocation_id, model) do update set rebuilt_from = least(meta.dbt_rebuilt.rebuilt_from, excluded.rebuilt_from)
 {% endmacro %}
 
 {#- true in a full build; the months from `since` on (or nothing) in an incremental one -#}

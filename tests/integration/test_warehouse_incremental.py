@@ -236,3 +236,62 @@ def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) 
     rebuilt = snapshot_marts(url)
     for relation in [*KEYS, *INTERMEDIATE_KEYS]:
         assert changed(after, rebuilt, relation) == set(), relation
+
+
+INCREMENTAL = ["fct_commune_criteria", "fct_commune_status", "fct_funding", "fct_ocop_product", "fct_support",
+               "mart_progress", "int_commune_known_month", "int_funding_series", "int_funding_known_month"]
+BY_YEAR = {"int_funding_series", "int_funding_known_month"}
+
+
+def _rebuilt(url: str) -> dict[str, str]:
+    """What each incremental model recorded as rebuilt by the latest dbt invocation (meta.dbt_rebuilt)."""
+    with psycopg.connect(url) as conn:
+        return dict(conn.execute(
+            """SELECT model, rebuilt_from::text FROM meta.dbt_rebuilt WHERE invocation_id =
+                   (SELECT invocation_id FROM meta.dbt_rebuilt ORDER BY recorded_at DESC LIMIT 1)""").fetchall())
+
+
+def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_database_url: str) -> None:
+    """A first build or full refresh checks every month; an incremental build the months from the
+    first one each model rebuilt (its year for the models incremental by year), where a bad row fails
+    the build; a build that changed nothing checks no old month, and `dbt test` alone checks all."""
+    from ingest.warehouse.build import _invoke
+
+    url = fresh_database_url
+    load_reference_table(url)
+    rng = random.Random(5)
+    communes = commune_codes(url, "395")
+    with psycopg.connect(url) as conn:
+        for period in months(date(2023, 3, 1), 2):
+            synthetic_month(conn, "38", "395", communes, period, rng)
+    assert build(url).success
+    assert _rebuilt(url) == dict.fromkeys(INCREMENTAL, "-infinity")
+
+    with psycopg.connect(url) as conn:
+        synthetic_month(conn, "38", "395", communes, date(2023, 5, 1), rng)
+    result = build(url)
+    assert result.success, [str(f) for f in result.failures]
+    assert _rebuilt(url) == {m: "2023-01-01" if m in BY_YEAR else "2023-05-01" for m in INCREMENTAL}
+
+    # a duplicate planted in March, which no build rewrites: an incremental build that changes
+    # nothing checks no month; `dbt test` on its own (no record of a rebuild) checks them all
+    with psycopg.connect(url) as conn:
+        conn.execute("INSERT INTO marts.fct_commune_criteria SELECT * FROM marts.fct_commune_criteria "
+                     "WHERE month = '2023-03-01' LIMIT 1")
+    assert build(url).success
+    assert _rebuilt(url) == dict.fromkeys(INCREMENTAL, "infinity")
+    res, _ = _invoke(url, ["test", "--select", "fct_commune_criteria"], None)
+    failed = sorted(r.node.name for r in res.result.results if str(r.status) == "fail")
+    assert failed == ["equal_rowcount_fct_commune_criteria_ref_int_commune_criteria___fct_commune_criteria",
+                      "unique_combination_fct_commune_criteria_month__commune_code__criterion_code"]
+    with psycopg.connect(url) as conn:
+        conn.execute("DELETE FROM marts.fct_commune_criteria WHERE ctid = (SELECT max(ctid) FROM "
+                     "marts.fct_commune_criteria WHERE month = '2023-03-01')")
+
+    # a bad value in the month an incremental build rebuilds fails that build
+    with psycopg.connect(url) as conn:
+        june = synthetic_month(conn, "38", "395", communes, date(2023, 6, 1), rng)
+        conn.execute("UPDATE raw.ho_tro SET value_mvnd = -5 WHERE submission_id = %s", (june,))
+    result = build(url)
+    assert not result.success
+    assert [f.node for f in result.failures] == ["accepted_range_fct_support_value_mvnd__0"], result.failures

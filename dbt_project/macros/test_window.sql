@@ -1,0 +1,44 @@
+{#-
+  Data tests of an incremental build check what the build rebuilt.
+
+  dbt wraps the model of every generic data test in get_where_subquery (where its `where` config
+  applies). This override adds, for the incremental month-keyed models (materialized incremental,
+  with a documented `month` column), the months the model rebuilt in this invocation, as its
+  pre-hook recorded them in meta.dbt_rebuilt (macros/incremental_months.sql, record_rebuilt):
+  a full refresh or first build checks every month; an incremental build the months from the first
+  one it rebuilt (the earlier months were checked by the build that wrote them and are unchanged);
+  a model with no record for this invocation (not built by it) is checked whole. Every uniqueness
+  test of these models includes `month`, so no duplicate can hide across the window.
+-#}
+{% macro get_where_subquery(relation) -%}
+    {%- set conditions = [] -%}
+    {%- set where = config.get('where') -%}
+    {%- if where -%}{%- do conditions.append(where) -%}{%- endif -%}
+    {%- set window = rebuilt_window(relation.identifier) -%}
+    {%- if window -%}{%- do conditions.append(window) -%}{%- endif -%}
+    {%- if conditions | length > 0 -%}
+        {%- set filtered -%}
+            (select * from {{ relation }} where {{ conditions | join(' and ') }}) dbt_subquery
+        {%- endset -%}
+        {%- do return(filtered) -%}
+    {%- else -%}
+        {%- do return(relation) -%}
+    {%- endif -%}
+{%- endmacro %}
+
+{#- The condition on `month` that keeps the rows `model_name` rebuilt in this invocation, or none
+    when the model is not an incremental month-keyed model (then its tests check every row). -#}
+{% macro rebuilt_window(model_name, column='month') %}
+    {%- if not execute -%}{{ return(none) }}{%- endif -%}
+    {%- set node = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
+                   | selectattr('name', 'equalto', model_name) | first -%}
+    {%- if not node or node.config.materialized != 'incremental' or 'month' not in node.columns -%}
+        {{ return(none) }}
+    {%- endif -%}
+    {%- set condition -%}
+        {{ column }} >= coalesce((select r.rebuilt_from from meta.dbt_rebuilt as r
+                                  where r.invocation_id = '{{ invocation_id }}' and r.model = '{{ model_name }}'),
+                                 date '-infinity')
+    {%- endset -%}
+    {{ return(condition) }}
+{% endmacro %}
