@@ -3,7 +3,7 @@
     make bench-warehouse   # or: .venv/bin/python -m benchmarks.warehouse_national [--years 10] [--points 1,2,5,10]
 
 Every district with xã of the 63 legacy provinces, month after month, ending with June 2025 (the
-last month of the legacy units). One month is synthesised district by district (as the loader
+last month of the legacy units, which is also the month the last point's incremental build adds). One month is synthesised district by district (as the loader
 would leave it: audit row, thong_tin, marks, funding, OCOP, support); every other month is a
 set-based copy of it into `raw` under new submission ids, the criteria set in force for its period
 and more criteria met as time goes on. At each point of the curve (history of 1, 2, ... years) it
@@ -171,7 +171,9 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--points must lie between 1 and --years")
 
     n_months = 12 * args.years
-    history = months(date(LAST_LEGACY_MONTH.year - args.years, 7, 1), n_months + 1)  # + the incremental month
+    # the incremental month of the last point is June 2025, a month of the legacy units like every
+    # other: a later month would name units no longer in force, whose rows the marts rightly drop
+    history = months(date(LAST_LEGACY_MONTH.year - args.years, LAST_LEGACY_MONTH.month, 1), n_months + 1)
     server = localdb.resolve_url(load_settings())
     url = create_database(server, "ntm_bench")
     rows = []

@@ -208,3 +208,64 @@ false
     {%- endset -%}
     {{ return(run_query(sql).columns[0].values()[0]) }}
 {% endmacro %}
+
+{#-
+  The decision of what to rebuild is taken once per model, where the model's SQL is compiled, and
+  the pre-hook applies exactly that decision. Computing it again in the pre-hook (as before
+  2026-12-07) could disagree with the model: a submission loaded between the two, or the record of
+  the last build (fct_submission_in_force) being swapped by another thread, made a pre-hook delete
+  months the model then did not rebuild.
+
+  plan_rebuild(months) stores the months in a temporary table of the model's own transaction (dbt
+  compiles a model and runs its hooks on one connection, in one transaction; ON COMMIT DROP) and
+  returns them; planned_months() in the pre-hook reads them back (a missing plan fails the model
+  instead of guessing). Years are stored as their 1 January, `since` as its one month.
+-#}
+{% macro plan_rebuild(months) %}
+    {%- if execute and is_incremental() -%}
+        {%- set sql -%}
+            drop table if exists pg_temp.ntm_rebuild_plan;
+            create temporary table ntm_rebuild_plan (month date primary key) on commit drop;
+            {%- if months | length > 0 %}
+            insert into pg_temp.ntm_rebuild_plan (month) values
+                {% for m in months %}(date '{{ m }}'){{ ', ' if not loop.last }}{% endfor %};
+            {%- endif %}
+        {%- endset -%}
+        {%- do run_query(sql) -%}
+    {%- endif -%}
+    {{ return(months) }}
+{% endmacro %}
+
+{% macro plan_rebuild_years(years) %}
+    {%- do plan_rebuild(year_starts(years)) -%}
+    {{ return(years) }}
+{% endmacro %}
+
+{% macro year_starts(years) %}
+    {%- set out = [] -%}
+    {%- for y in years %}{% do out.append(y ~ '-01-01') %}{% endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+{% macro plan_rebuild_since(since) %}
+    {%- do plan_rebuild([] if since is none else [since]) -%}
+    {{ return(since) }}
+{% endmacro %}
+
+{% macro planned_months() %}
+    {%- if not execute or not is_incremental() -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set rows = run_query('select month from pg_temp.ntm_rebuild_plan order by 1') -%}
+    {{ return(rows.columns[0].values() | map('string') | list) }}
+{% endmacro %}
+
+{% macro planned_years() %}
+    {%- set years = [] -%}
+    {%- for m in planned_months() %}{% do years.append(m[:4] | int) %}{% endfor -%}
+    {{ return(years) }}
+{% endmacro %}
+
+{% macro planned_since() %}
+    {{ return(first_month(planned_months())) }}
+{% endmacro %}

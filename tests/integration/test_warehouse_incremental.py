@@ -4,13 +4,14 @@ the marts; the incremental result equals a full rebuild."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date
 
 import psycopg
 
 from ingest.store.reference import load_reference_table
-from ingest.warehouse.build import build
+from ingest.warehouse.build import build, project_dir
 from tests.fixtures.warehouse import commune_codes, months, resubmit, synthetic_month
 
 KEYS = {
@@ -243,6 +244,23 @@ INCREMENTAL = ["fct_commune_criteria", "fct_commune_status", "fct_funding", "fct
 BY_YEAR = {"int_funding_series", "int_funding_known_month"}
 
 
+def _assert_decided_once(manifest: dict) -> None:
+    """Each incremental model decides what to rebuild once, where its SQL is compiled (plan_rebuild),
+    and its pre-hook deletes what that decision stored (planned_*), never a decision taken again:
+    a submission loaded, or the build record swapped, in between made the two disagree and the
+    pre-hook delete months the model did not rebuild (all of fct_commune_criteria, on 2026-12-07).
+    The build record, whose digest they all read, is built after every one of them."""
+    models = {n["name"]: n for n in manifest["nodes"].values() if n["resource_type"] == "model"}
+    deciding = sorted(name for name, n in models.items() if "plan_rebuild" in n["raw_code"])
+    assert deciding == sorted(INCREMENTAL)
+    for name in deciding:
+        hooks = " ".join(h["sql"] for h in models[name]["config"]["pre-hook"])
+        assert "planned_" in hooks, name
+        assert not any(again in hooks for again in ("to_rebuild(", "since_change(", "ocop_months")), name
+    record = set(models["fct_submission_in_force"]["depends_on"]["nodes"])
+    assert {f"model.ntm.{m}" for m in deciding} <= record
+
+
 def _rebuilt(url: str) -> dict[str, str]:
     """What each incremental model recorded as rebuilt by the latest dbt invocation (meta.dbt_rebuilt)."""
     with psycopg.connect(url) as conn:
@@ -266,6 +284,7 @@ def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_da
             synthetic_month(conn, "38", "395", communes, period, rng)
     assert build(url).success
     assert _rebuilt(url) == dict.fromkeys(INCREMENTAL, "-infinity")
+    _assert_decided_once(json.loads((project_dir() / "target" / "manifest.json").read_text(encoding="utf-8")))
 
     with psycopg.connect(url) as conn:
         synthetic_month(conn, "38", "395", communes, date(2023, 5, 1), rng)

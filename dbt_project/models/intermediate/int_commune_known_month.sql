@@ -3,12 +3,12 @@
     are not carried forward) are deleted and rebuilt. A table with fresh statistics: the marts
     above aggregate it several times, and the nested views' row estimates (a window filter) would
     otherwise be off by orders of magnitude. -#}
-{%- set since = first_month(months_to_rebuild(ref('stg_raw__thong_tin'), built_filter='not is_carried_forward')) -%}
+{%- set since = plan_rebuild_since(first_month(months_to_rebuild(ref('stg_raw__thong_tin'), built_filter='not is_carried_forward'))) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_since(first_month(months_to_rebuild(ref('stg_raw__thong_tin'), built_filter='not is_carried_forward'))) }}",
+    pre_hook="{{ delete_since(planned_since()) }}",
     post_hook=["create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month)",
                "analyze {{ this }}"]
 ) }}

@@ -2,12 +2,12 @@
     whose reported figures changed (compared on the rows that are not carried forward) are rebuilt
     whole. A table with fresh statistics: the marts above aggregate it several times, and the
     nested views' row estimates (a window filter) would otherwise be off by orders of magnitude. -#}
-{%- set years = years_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward') -%}
+{%- set years = plan_rebuild_years(years_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward')) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_years(years_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward')) }}",
+    pre_hook="{{ delete_years(planned_years()) }}",
     post_hook=["create index if not exists {{ this.identifier }}_year_month_idx on {{ this }} (year_no, month)",
                "analyze {{ this }}"]
 ) }}

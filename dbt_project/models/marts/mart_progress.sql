@@ -1,12 +1,12 @@
 {#- Incremental: every figure of a month depends only on that month and earlier ones (carry-forward,
     year to date, the latest district title), so the months from the first whose submissions in
     force changed are deleted and rebuilt (macros/incremental_months.sql, months_since_change). -#}
-{%- set since = months_since_change() -%}
+{%- set since = plan_rebuild_since(months_since_change()) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_since(months_since_change()) }}",
+    pre_hook="{{ delete_since(planned_since()) }}",
     post_hook="create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, unit_level, unit_code)"
 ) }}
 -- NTM progress per unit (commune, district, province) and month (marts.md, "Who is counted").

@@ -1,5 +1,5 @@
-{%- set months = months_to_rebuild(ref('stg_raw__tieu_chi_xa_mark')) -%}
-{{ config(pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__tieu_chi_xa_mark'))) }}") }}
+{%- set months = plan_rebuild(months_to_rebuild(ref('stg_raw__tieu_chi_xa_mark'))) -%}
+{{ config(pre_hook="{{ delete_months(planned_months()) }}") }}
 -- One criterion mark per commune and month (incremental by month).
 select
     month::date as month,

@@ -1,5 +1,5 @@
-{%- set months = months_to_rebuild(ref('stg_raw__tieu_chi_xa')) -%}
-{{ config(pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__tieu_chi_xa'))) }}") }}
+{%- set months = plan_rebuild(months_to_rebuild(ref('stg_raw__tieu_chi_xa'))) -%}
+{{ config(pre_hook="{{ delete_months(planned_months()) }}") }}
 -- Commune status per month from the submission in force (incremental by month).
 select
     month::date as month,

@@ -1,5 +1,5 @@
-{%- set months = months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true) -%}
-{{ config(pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true)) }}") }}
+{%- set months = plan_rebuild(months_to_rebuild(ref('stg_raw__nguon_von'), extend_to_year_end=true)) -%}
+{{ config(pre_hook="{{ delete_months(planned_months()) }}") }}
 -- Funding per unit, source and capital type and month (incremental by month; a changed month
 -- also rebuilds the later months of its year, whose increments depend on it).
 select

@@ -1,5 +1,5 @@
-{%- set months = ocop_months_to_rebuild() -%}
-{{ config(pre_hook="{{ delete_months(ocop_months_to_rebuild()) }}") }}
+{%- set months = plan_rebuild(ocop_months_to_rebuild()) -%}
+{{ config(pre_hook="{{ delete_months(planned_months()) }}") }}
 -- OCOP products, state at month end (incremental by month), with the catalogue each product's
 -- group belongs to, its validity (decision date + 36 months when not given) and who recognised it.
 select

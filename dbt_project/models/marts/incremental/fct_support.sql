@@ -1,5 +1,5 @@
-{%- set months = months_to_rebuild(ref('stg_raw__ho_tro')) -%}
-{{ config(pre_hook="{{ delete_months(months_to_rebuild(ref('stg_raw__ho_tro'))) }}") }}
+{%- set months = plan_rebuild(months_to_rebuild(ref('stg_raw__ho_tro'))) -%}
+{{ config(pre_hook="{{ delete_months(planned_months()) }}") }}
 -- Support to communes in hardship per commune, agency and month (incremental by month).
 select
     month::date as month,
