@@ -37,3 +37,27 @@ sourced as (
         on s.submitting_unit_code = sp.submitting_unit_code and s.month = sp.month
 )
 {%- endmacro %}
+
+{#-
+  carry_forward_reach(since): the earliest month whose rows a carry-forward from `since` on can
+  read: for each submitting unit, the latest month up to `since` in which it reported, in the era of
+  `since` (carry-forward never crosses the reform); never later than `since`. A unit that first
+  reported after `since` carries forward only from then. An incremental model filters its reported
+  rows on it as a literal, so that PostgreSQL reads no earlier month. none when `since` is none.
+-#}
+{% macro carry_forward_reach(since) %}
+    {%- if not execute or since is none -%}
+        {{ return(since) }}
+    {%- endif -%}
+    {%- set sql -%}
+        select least(date '{{ since }}', min(u.last_month))::text
+        from (
+            select submitting_unit_code, max(month) as last_month
+            from {{ ref('int_latest_submission') }}
+            where month <= date '{{ since }}'
+                and {{ is_reformed('month') }} = {{ is_reformed("date '" ~ since ~ "'") }}
+            group by submitting_unit_code
+        ) as u
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values()[0]) }}
+{% endmacro %}

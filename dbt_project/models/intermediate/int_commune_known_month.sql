@@ -4,6 +4,7 @@
     above aggregate it several times, and the nested views' row estimates (a window filter) would
     otherwise be off by orders of magnitude. -#}
 {%- set since = plan_rebuild_since(first_month(months_to_rebuild(ref('stg_raw__thong_tin'), built_filter='not is_carried_forward'))) -%}
+{%- set reach = carry_forward_reach(since) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -53,6 +54,7 @@ candidates as (
     from (select * from sourced where {{ since_filter('month', since) }}) as so
     inner join {{ ref('int_commune_reported') }} as r
         on r.submitting_unit_code = so.submitting_unit_code and r.month = so.source_month
+        and {{ since_filter('r.month', reach) }}
     inner join {{ ref('stg_ref__admin_unit') }} as u
         on u.unit_code = r.commune_code
         and {{ in_force('u', 'so.month') }}

@@ -3,16 +3,7 @@
 -- A commune code is looked up in the list in force on the last day of the month (code AND list);
 -- rows naming a ward, township or special zone stay in raw (the reader warned
 -- `not_a_rural_commune`) and never reach the counts.
-with marks as (
-    select
-        submission_id,
-        commune_code,
-        count(*) filter (where is_met) as criteria_met
-    from {{ ref('stg_raw__tieu_chi_xa_mark') }}
-    group by submission_id, commune_code
-),
-
-set_size as (
+with set_size as (
     select criteria_set, count(*) as criteria_total
     from {{ ref('criteria') }}
     where level = 'commune'
@@ -42,5 +33,11 @@ inner join {{ ref('stg_ref__admin_unit') }} as u
     on u.unit_code = c.commune_code
     and {{ in_force('u', 'l.month') }}
     and {{ is_xa('u') }}
-left join marks as m on m.submission_id = c.submission_id and m.commune_code = c.commune_code
+-- the marks counted per row (an index lookup), not aggregated over every month first: a model that
+-- reads a few months (an incremental build) then reads only their marks
+left join lateral (
+    select count(*) filter (where k.is_met) as criteria_met
+    from {{ ref('stg_raw__tieu_chi_xa_mark') }} as k
+    where k.submission_id = c.submission_id and k.commune_code = c.commune_code
+) as m on true
 left join set_size as z on z.criteria_set = l.criteria_set

@@ -87,6 +87,29 @@ districts_reported as (
     group by month, province_code
 ),
 
+district_title_spans as (
+    -- each district's latest reported title holds from its month until its next report
+    select
+        province_code,
+        district_code,
+        district_title,
+        month as from_month,
+        lead(month) over (partition by province_code, district_code order by month) as until_month
+    from {{ ref('int_district_title') }}
+),
+
+districts_ntm as (
+    -- per province and month: districts whose latest reported title up to the month is NTM at any level
+    select p.month, p.province_code, count(*) as districts_ntm
+    from (select distinct month, province_code from rolled where unit_level = 'province') as p
+    inner join district_title_spans as t
+        on t.province_code = p.province_code
+        and t.from_month <= p.month
+        and (t.until_month is null or t.until_month > p.month)
+    where t.district_title in ('ntm', 'advanced', 'model')
+    group by p.month, p.province_code
+),
+
 support_units as (
     -- each month's support under the units of its own month; January-June 2025 also under the
     -- 2025 successors of its commune and province, so that a 2025 year to date after June adds
@@ -163,16 +186,8 @@ select
         then coalesce(d.districts_reported, 0) end::integer as districts_reported,
     case when r.unit_level = 'province' and not {{ is_reformed('r.month') }}
         then coalesce(d.districts_reported, 0) end::integer as districts_reporting,
-    case when r.unit_level = 'province' and not {{ is_reformed('r.month') }} then (
-        select count(*)
-        from (
-            select distinct on (t.district_code) t.district_title
-            from {{ ref('int_district_title') }} as t
-            where t.province_code = r.province_code and t.month <= r.month
-            order by t.district_code, t.month desc
-        ) as latest_title
-        where latest_title.district_title in ('ntm', 'advanced', 'model')
-    ) end::integer as districts_ntm,
+    case when r.unit_level = 'province' and not {{ is_reformed('r.month') }}
+        then coalesce(dn.districts_ntm, 0) end::integer as districts_ntm,
     r.model_villages::integer as model_villages,
     r.model_roads::integer as model_roads,
     r.communes_registered_advanced::integer as communes_registered_advanced,
@@ -183,3 +198,5 @@ left join expected as e on e.month = r.month and e.unit_level = r.unit_level and
 left join support_ytd as y on y.month = r.month and y.unit_level = r.unit_level and y.unit_code = r.unit_code
 left join districts_reported as d
     on r.unit_level = 'province' and d.month = r.month and d.province_code = r.province_code
+left join districts_ntm as dn
+    on r.unit_level = 'province' and dn.month = r.month and dn.province_code = r.province_code
