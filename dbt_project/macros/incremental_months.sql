@@ -17,14 +17,32 @@
     {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
+    {#- the facts of marts/incremental carry the (month, submission_id) index (dbt_project.yml,
+        month_index) and a not-null submission_id: their pairs are read by a loose index scan, one
+        probe per pair instead of every row (17 M rows of fct_commune_criteria at ten years) -#}
+    {%- set indexed = built_filter == 'true' and 'incremental' in model.fqn[:-1] -%}
     {%- set sql -%}
-        with expected as (
+        with recursive expected as (
             select l.month, l.submission_id
             from {{ latest }} as l
             where exists (select 1 from {{ raw_relation }} as r where r.submission_id = l.submission_id)
         ),
         built as (
+        {%- if indexed %}
+            (select month, submission_id from {{ this }} order by month, submission_id limit 1)
+            union all
+            select n.month, n.submission_id
+            from built as p
+            cross join lateral (
+                select t.month, t.submission_id
+                from {{ this }} as t
+                where (t.month, t.submission_id) > (p.month, p.submission_id)
+                order by t.month, t.submission_id
+                limit 1
+            ) as n
+        {%- else %}
             select distinct month, submission_id from {{ this }} where {{ built_filter }}
+        {%- endif %}
         ),
         changed as (
             select distinct coalesce(e.month, b.month) as month
