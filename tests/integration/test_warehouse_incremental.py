@@ -240,7 +240,8 @@ def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) 
 
 
 INCREMENTAL = ["fct_commune_criteria", "fct_commune_status", "fct_funding", "fct_ocop_product", "fct_support",
-               "mart_progress", "int_commune_known_month", "int_funding_series", "int_funding_known_month"]
+               "mart_progress", "fct_commune_title_change", "mart_funding",
+               "int_commune_known_month", "int_funding_series", "int_funding_known_month"]
 BY_YEAR = {"int_funding_series", "int_funding_known_month"}
 
 
@@ -314,3 +315,36 @@ def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_da
     result = build(url)
     assert not result.success
     assert [f.node for f in result.failures] == ["accepted_range_fct_support_value_mvnd__0"], result.failures
+
+
+def test_history_built_month_by_month_equals_a_full_rebuild(fresh_database_url: str) -> None:
+    """The headline-figure scenarios (tests/fixtures/figures.py: a silent district, series and title
+    histories across the 1 July 2025 reform, funding that switches sources, phases) reach the
+    warehouse in three parts, each built incrementally on the one before: up to January 2024, up to
+    June 2025, then the rest. Every mart equals a full rebuild of the same submissions; in
+    particular a 2025 commune's first title is compared with its predecessors' last legacy titles
+    when only the months from July 2025 are rebuilt."""
+    from tests.fixtures.figures import YEN_TRUNG, write_scenarios
+
+    url = fresh_database_url
+    write_scenarios(url)
+    with psycopg.connect(url) as conn:
+        held = dict(conn.execute("SELECT submission_id, period FROM audit.submission WHERE status = 'accepted' "
+                                 "AND period >= '2024-02-01'").fetchall())
+        conn.execute("UPDATE audit.submission SET status = 'received' WHERE submission_id = ANY(%s)", (list(held),))
+    assert {p for p in held.values() if p >= date(2025, 7, 1)} and {p for p in held.values() if p < date(2025, 7, 1)}
+    assert build(url).success
+    for cutoff in (date(2025, 7, 1), date(9999, 1, 1)):
+        with psycopg.connect(url) as conn:
+            conn.execute("UPDATE audit.submission SET status = 'accepted' WHERE submission_id = ANY(%s)",
+                         ([sid for sid, period in held.items() if period < cutoff],))
+        result = build(url)
+        assert result.success, [str(f) for f in result.failures]
+    assert _rebuilt(url)["fct_commune_title_change"] == "2025-07-01"
+    incremental = snapshot_marts(url)
+    assert (date(2025, 7, 1), YEN_TRUNG) in incremental["fct_commune_title_change"]   # upgraded, from its predecessors
+
+    assert build(url, full_refresh=True).success
+    rebuilt = snapshot_marts(url)
+    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
+        assert changed(incremental, rebuilt, relation) == set(), relation

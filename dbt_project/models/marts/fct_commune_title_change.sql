@@ -1,3 +1,17 @@
+{#- Incremental: a month's changes depend on that month's status and the commune's report before
+    it, so the months from the first whose submissions in force changed are deleted and rebuilt
+    (macros/incremental_months.sql, months_since_change). The report before the first rebuilt
+    month is looked up per commune (fct_commune_status is indexed on commune and month), not by
+    reading every month of history again. -#}
+{%- set since = plan_rebuild_since(months_since_change()) -%}
+{%- set windowed = is_incremental() and since is not none -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_since(planned_since()) }}",
+    post_hook="create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, commune_code)"
+) }}
 -- When a commune gained or lost a title, month by month: one row per commune and month whose
 -- title differs from the commune's previous reported month. A commune's first report is not a
 -- change. Codes are compared only within one list (a code reused after the 1 July 2025 reform
@@ -17,26 +31,62 @@ within_list as (
         lag(month) over w as previous_month,
         row_number() over w as report_no
     from status
+    where {{ since_filter('month', since) }}
     window w as (partition by commune_code, reformed order by month)
 ),
 
-last_legacy as (
-    select distinct on (commune_code) commune_code, month, title_rank
-    from status
-    where not reformed
-    order by commune_code, month desc
+earlier as (
+    -- in an incremental build: each commune's last report before the rebuilt months, in its list
+    {%- if windowed %}
+    select w.commune_code, w.reformed, e.month, e.title_rank
+    from within_list as w
+    cross join lateral (
+        select p.month, t.title_rank
+        from {{ ref('fct_commune_status') }} as p
+        inner join {{ ref('dim_title_level') }} as t on t.title_code = p.ntm_title
+        where p.commune_code = w.commune_code and p.month < date '{{ since }}'
+            and {{ is_reformed('p.month') }} = w.reformed
+        order by p.month desc
+        limit 1
+    ) as e
+    where w.report_no = 1
+    {%- else %}
+    select null::text as commune_code, null::boolean as reformed, null::date as month, null::integer as title_rank
+    where false
+    {%- endif %}
+),
+
+listed as (
+    select
+        w.month, w.commune_code, w.district_code, w.province_code, w.ntm_title, w.title_rank,
+        w.title_date, w.submission_id, w.reformed,
+        coalesce(w.previous_rank, e.title_rank) as previous_rank,
+        coalesce(w.previous_month, e.month) as previous_month
+    from within_list as w
+    left join earlier as e on w.report_no = 1 and e.commune_code = w.commune_code and e.reformed = w.reformed
 ),
 
 predecessors as (
+    -- for a 2025 commune's first report: the last legacy report of each legacy commune merged
+    -- into it (the unit in force that month names its successor)
     select
         u.successor_code as commune_code,
         max(l.title_rank) as previous_rank,
         max(l.month) as previous_month,
-        string_agg(l.commune_code, ',' order by l.commune_code) as predecessor_codes
-    from last_legacy as l
-    inner join {{ ref('stg_ref__admin_unit') }} as u
-        on u.unit_code = l.commune_code and u.unit_level = 'commune' and {{ in_force('u', 'l.month') }}
-    where u.successor_code is not null
+        string_agg(u.unit_code, ',' order by u.unit_code) as predecessor_codes
+    from {{ ref('stg_ref__admin_unit') }} as u
+    cross join lateral (
+        select p.month, t.title_rank
+        from {{ ref('fct_commune_status') }} as p
+        inner join {{ ref('dim_title_level') }} as t on t.title_code = p.ntm_title
+        where p.commune_code = u.unit_code and not {{ is_reformed('p.month') }}
+        order by p.month desc
+        limit 1
+    ) as l
+    where u.unit_level = 'commune' and u.successor_code is not null and {{ in_force('u', 'l.month') }}
+        and u.successor_code in (
+            select commune_code from listed where reformed and previous_rank is null
+        )
     group by u.successor_code
 ),
 
@@ -47,9 +97,9 @@ compared as (
         coalesce(w.previous_month, p.previous_month) as previous_month,
         coalesce(w.previous_rank, p.previous_rank) as previous_rank,
         case when w.previous_rank is null then p.predecessor_codes end as predecessor_codes
-    from within_list as w
+    from listed as w
     left join predecessors as p
-        on w.reformed and w.report_no = 1 and p.commune_code = w.commune_code
+        on w.reformed and w.previous_rank is null and p.commune_code = w.commune_code
 )
 
 select

@@ -1,4 +1,6 @@
 -- depends_on: {{ ref('mart_progress') }}
+-- depends_on: {{ ref('fct_commune_title_change') }}
+-- depends_on: {{ ref('mart_funding') }}
 -- depends_on: {{ ref('int_commune_known_month') }}
 -- depends_on: {{ ref('int_funding_series') }}
 -- depends_on: {{ ref('int_funding_known_month') }}

@@ -1,5 +1,17 @@
 {%- set sources = ['ns_tw', 'ns_tinh', 'ns_huyen', 'ns_xa', 'ns_huyen_xa', 'long_ghep', 'tin_dung', 'doanh_nghiep', 'nhan_dan', 'khac'] -%}
 {%- set measures = ['total', 'state_budget'] + sources -%}
+{#- Incremental: a month's figures depend on the earlier months of its phase (the previous month's
+    year to date, the year-end figures of the phase's earlier years), so the months from the first
+    whose submissions in force changed are deleted and rebuilt from the rows of their phase
+    (macros/incremental_months.sql, months_since_change; macros/ntm_phase.sql, phase_filter). -#}
+{%- set since = plan_rebuild_since(months_since_change()) -%}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    on_schema_change='fail',
+    pre_hook="{{ delete_since(planned_since()) }}",
+    post_hook="create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, unit_level, unit_code)"
+) }}
 -- Funding mobilised per unit (district, province) and month: year to date and phase to date, in
 -- total and by source. Figures are the cumulative ones known for the month (int_funding_known_month:
 -- a district that did not report carries its latest figures of the year forward). The month's
@@ -12,6 +24,7 @@ with known as (
     select k.*, s.is_state_budget
     from {{ ref('int_funding_known_month') }} as k
     left join {{ ref('dim_funding_source') }} as s on s.source_code = k.source_code
+    where {{ phase_filter('k.month', since) }}
 ),
 
 rolled as (
@@ -83,7 +96,7 @@ phase_before as (
 disappearing as (
     select disappears_in as month, province_code, district_code
     from {{ ref('int_funding_series') }}
-    where disappears_in is not null
+    where disappears_in is not null and {{ since_filter('disappears_in', since) }}
 ),
 
 disappeared as (
@@ -116,4 +129,4 @@ from chained as c
 left join phase_before as p on p.month = c.month and p.unit_level = c.unit_level and p.unit_code = c.unit_code
 left join disappeared as d on d.month = c.month and d.unit_level = c.unit_level and d.unit_code = c.unit_code
 {{ join_unit_in_force('c') }}
-where c.is_own
+where c.is_own and {{ since_filter('c.month', since) }}

@@ -1,5 +1,10 @@
 {%- set months = plan_rebuild(months_to_rebuild(ref('stg_raw__tieu_chi_xa'))) -%}
-{{ config(pre_hook="{{ delete_months(planned_months()) }}") }}
+{#- indexed on (commune_code, month) too: fct_commune_title_change looks up each commune's report
+    before the months it rebuilds -#}
+{{ config(
+    pre_hook="{{ delete_months(planned_months()) }}",
+    post_hook="create index if not exists {{ this.identifier }}_commune_idx on {{ this }} (commune_code, month)"
+) }}
 -- Commune status per month from the submission in force (incremental by month).
 select
     month::date as month,
