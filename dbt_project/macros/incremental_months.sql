@@ -17,10 +17,11 @@
     {%- if not execute or not is_incremental() -%}
         {{ return([]) }}
     {%- endif -%}
-    {#- the facts of marts/incremental carry the (month, submission_id) index (dbt_project.yml,
-        month_index) and a not-null submission_id: their pairs are read by a loose index scan, one
-        probe per pair instead of every row (17 M rows of fct_commune_criteria at ten years) -#}
-    {%- set indexed = built_filter == 'true' and 'incremental' in model.fqn[:-1] -%}
+    {#- every model that calls this carries the (month, submission_id) index of its built rows
+        (month_index(built_filter): the facts of marts/incremental by their folder's post-hook, the
+        other models in their own config) and a not-null submission_id on them: the built pairs are
+        read by a loose index scan, one probe per pair instead of every row (17 M rows of
+        fct_commune_criteria at ten years) -#}
     {%- set sql -%}
         with recursive expected as (
             select l.month, l.submission_id
@@ -28,21 +29,18 @@
             where exists (select 1 from {{ raw_relation }} as r where r.submission_id = l.submission_id)
         ),
         built as (
-        {%- if indexed %}
-            (select month, submission_id from {{ this }} order by month, submission_id limit 1)
+            (select month, submission_id from {{ this }} where {{ built_filter }}
+             order by month, submission_id limit 1)
             union all
             select n.month, n.submission_id
             from built as p
             cross join lateral (
                 select t.month, t.submission_id
                 from {{ this }} as t
-                where (t.month, t.submission_id) > (p.month, p.submission_id)
+                where (t.month, t.submission_id) > (p.month, p.submission_id) and {{ built_filter }}
                 order by t.month, t.submission_id
                 limit 1
             ) as n
-        {%- else %}
-            select distinct month, submission_id from {{ this }} where {{ built_filter }}
-        {%- endif %}
         ),
         changed as (
             select distinct coalesce(e.month, b.month) as month
@@ -127,8 +125,12 @@ false
 {%- for m in months %}date '{{ m }}'{{ ', ' if not loop.last }}{% endfor -%}
 {%- endmacro %}
 
-{% macro month_index() %}
-create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, submission_id)
+{#- the index months_to_rebuild reads the built (month, submission_id) pairs by; built_filter as
+    given to months_to_rebuild (the rows of the model that count as built) -#}
+{% macro month_index(built_filter='true') %}
+create index if not exists {{ this.identifier }}_{{ 'month' if built_filter == 'true' else 'built' }}_idx
+    on {{ this }} (month, submission_id)
+{%- if built_filter != 'true' %} where {{ built_filter }}{% endif %}
 {% endmacro %}
 
 {#-

@@ -11,6 +11,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_since(planned_since()) }}",
     post_hook=["create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month)",
+               "{{ month_index('not is_carried_forward') }}",
                "analyze {{ this }}"]
 ) }}
 -- The state of every xã whose status is known for a month (marts.md, "Who is counted"): the row

@@ -9,6 +9,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_years(planned_years()) }}",
     post_hook=["create index if not exists {{ this.identifier }}_year_month_idx on {{ this }} (year_no, month)",
+               "{{ month_index('not is_carried_forward') }}",
                "analyze {{ this }}"]
 ) }}
 -- The cumulative funding figures known for each month (the same rule as for communes, marts.md

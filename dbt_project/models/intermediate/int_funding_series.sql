@@ -10,6 +10,7 @@
     on_schema_change='fail',
     pre_hook="{{ delete_years(planned_years()) }}",
     post_hook=["create index if not exists {{ this.identifier }}_year_month_idx on {{ this }} (year_no, month)",
+               "{{ month_index() }}",
                "analyze {{ this }}"]
 ) }}
 -- Funding figures are cumulative from 1 January. The month's increment of a series (unit, source,
