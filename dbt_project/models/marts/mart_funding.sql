@@ -2,8 +2,9 @@
 {%- set measures = ['total', 'state_budget'] + sources -%}
 {#- Incremental: a month's figures depend on the earlier months of its phase (the previous month's
     year to date, the year-end figures of the phase's earlier years), so the months from the first
-    whose submissions in force changed are deleted and rebuilt from the rows of their phase
-    (macros/incremental_months.sql, months_since_change; macros/ntm_phase.sql, phase_filter). -#}
+    whose submissions in force changed are deleted and rebuilt from the rows they need: their
+    year's, and the year ends of the earlier years of their phase (macros/incremental_months.sql,
+    months_since_change; macros/ntm_phase.sql, phase_reads). -#}
 {%- set since = plan_rebuild_since(months_since_change()) -%}
 {{ config(
     materialized='incremental',
@@ -24,7 +25,7 @@ with known as (
     select k.*, s.is_state_budget
     from {{ ref('int_funding_known_month') }} as k
     left join {{ ref('dim_funding_source') }} as s on s.source_code = k.source_code
-    where {{ phase_filter('k.month', since) }}
+    where {{ phase_reads('k.month', 'k.year_no', since, ref('int_funding_known_month')) }}
 ),
 
 rolled as (
