@@ -128,9 +128,11 @@ false
 {#- the index months_to_rebuild reads the built (month, submission_id) pairs by; built_filter as
     given to months_to_rebuild (the rows of the model that count as built) -#}
 {% macro month_index(built_filter='true') %}
-create index if not exists {{ this.identifier }}_{{ 'month' if built_filter == 'true' else 'built' }}_idx
-    on {{ this }} (month, submission_id)
-{%- if built_filter != 'true' %} where {{ built_filter }}{% endif %}
+{%- if built_filter == 'true' -%}
+{{ table_index('month_idx', 'month, submission_id') }}
+{%- else -%}
+{{ table_index('built_idx', 'month, submission_id', built_filter) }}
+{%- endif -%}
 {% endmacro %}
 
 {#-

@@ -10,7 +10,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_since(planned_since()) }}",
-    post_hook=["create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month)",
+    post_hook=["{{ table_index('month_idx', 'month') }}",
                "{{ month_index('not is_carried_forward') }}",
                "analyze {{ this }}"]
 ) }}

@@ -8,7 +8,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_years(planned_years()) }}",
-    post_hook=["create index if not exists {{ this.identifier }}_year_month_idx on {{ this }} (year_no, month)",
+    post_hook=["{{ table_index('year_month_idx', 'year_no, month') }}",
                "{{ month_index('not is_carried_forward') }}",
                "analyze {{ this }}"]
 ) }}

@@ -10,7 +10,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_since(planned_since()) }}",
-    post_hook="create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, commune_code)"
+    post_hook="{{ table_index('month_idx', 'month, commune_code') }}"
 ) }}
 -- When a commune gained or lost a title, month by month: one row per commune and month whose
 -- title differs from the commune's previous reported month. A commune's first report is not a

@@ -11,7 +11,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_since(planned_since()) }}",
-    post_hook="create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, unit_level, unit_code)"
+    post_hook="{{ table_index('month_idx', 'month, unit_level, unit_code') }}"
 ) }}
 -- Funding mobilised per unit (district, province) and month: year to date and phase to date, in
 -- total and by source. Figures are the cumulative ones known for the month (int_funding_known_month:

@@ -7,7 +7,7 @@
     incremental_strategy='append',
     on_schema_change='fail',
     pre_hook="{{ delete_since(planned_since()) }}",
-    post_hook="create index if not exists {{ this.identifier }}_month_idx on {{ this }} (month, unit_level, unit_code)"
+    post_hook="{{ table_index('month_idx', 'month, unit_level, unit_code') }}"
 ) }}
 -- NTM progress per unit (commune, district, province) and month (marts.md, "Who is counted").
 -- Only xã are counted. A unit's communes are those whose status is known for the month: reported

@@ -3,7 +3,7 @@
     before the months it rebuilds -#}
 {{ config(
     pre_hook="{{ delete_months(planned_months()) }}",
-    post_hook="create index if not exists {{ this.identifier }}_commune_idx on {{ this }} (commune_code, month)"
+    post_hook="{{ table_index('commune_idx', 'commune_code, month') }}"
 ) }}
 -- Commune status per month from the submission in force (incremental by month).
 select
