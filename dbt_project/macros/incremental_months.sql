@@ -21,7 +21,17 @@
         (month_index(built_filter): the facts of marts/incremental by their folder's post-hook, the
         other models in their own config) and a not-null submission_id on them: the built pairs are
         read by a loose index scan, one probe per pair instead of every row (17 M rows of
-        fct_commune_criteria at ten years) -#}
+        fct_commune_criteria at ten years). Without the index (a table fully refreshed by the code
+        before 2026-12-07, which lost it) the scan would read the table once per pair, so the
+        pairs are then read by one pass, and the post-hook creates the index. -#}
+    {%- set index_sql -%}
+        select exists (
+            select 1 from pg_indexes
+            where schemaname = '{{ this.schema }}' and tablename = '{{ this.identifier }}'
+                and indexdef like '%(month, submission_id)%'
+        )
+    {%- endset -%}
+    {%- set indexed = run_query(index_sql).columns[0].values()[0] -%}
     {%- set sql -%}
         with recursive expected as (
             select l.month, l.submission_id
@@ -29,6 +39,7 @@
             where exists (select 1 from {{ raw_relation }} as r where r.submission_id = l.submission_id)
         ),
         built as (
+        {%- if indexed %}
             (select month, submission_id from {{ this }} where {{ built_filter }}
              order by month, submission_id limit 1)
             union all
@@ -41,6 +52,9 @@
                 order by t.month, t.submission_id
                 limit 1
             ) as n
+        {%- else %}
+            select distinct month, submission_id from {{ this }} where {{ built_filter }}
+        {%- endif %}
         ),
         changed as (
             select distinct coalesce(e.month, b.month) as month

@@ -92,7 +92,7 @@ def test_a_full_refresh_keeps_every_index(url: str) -> None:
     rng = random.Random(5)
     with psycopg.connect(url) as conn:
         for period in months(date(2023, 3, 1), 2):
-            synthetic_month(conn, "27", "256", commune_codes(url, "256"), period, rng)
+            synthetic_month(conn, "27", "258", commune_codes(url, "258"), period, rng)
     assert build(url).success
     built = _indexes(url)
     assert {("marts", f, f"{f}_month_idx") for f in FACTS} <= built
@@ -100,3 +100,14 @@ def test_a_full_refresh_keeps_every_index(url: str) -> None:
     assert ("intermediate", "int_funding_known_month", "int_funding_known_month_built_idx") in built
     assert build(url, full_refresh=True).success
     assert _indexes(url) == built
+
+    # a table that lost its index (fully refreshed by the earlier code) is read in one pass, not
+    # once per built month, and its next build gives the index back
+    with psycopg.connect(url) as conn:
+        conn.execute("DROP INDEX marts.fct_commune_criteria_month_idx")
+        synthetic_month(conn, "27", "258", commune_codes(url, "258"), date(2023, 5, 1), rng)
+    result = build(url)
+    assert result.success, [str(f) for f in result.failures]
+    assert _indexes(url) == built
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT count(DISTINCT month) FROM marts.fct_commune_criteria").fetchone()[0] == 3
