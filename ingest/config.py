@@ -32,6 +32,7 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_DBT_MODE` | task | DAG: `task` (one in-process `dbt build`) or `cosmos` (one Airflow task per model) |
 | `NTM_DBT_EXECUTABLE` | `dbt` beside the Python interpreter | DAG: the dbt executable cosmos runs |
 | `NTM_DBT_WORK_MEM` | 256MB | PostgreSQL `work_mem` of the dbt build's sessions (libpq's PGOPTIONS): the server's 4MB default makes a build's large group-bys and sorts spill to disk (a national month's incremental build at two years of history: 28 s with 4MB, 23 s with 256MB) |
+| `NTM_DBT_LOG_LEVEL` | info | level of dbt's own log file (`dbt_project/logs/dbt.log`); `debug` adds every SQL statement (each node's SQL is in `dbt_project/target/run/` anyway) and costs a small build about 1 s of its 11 s |
 | `PGUSER` | postgres | libpq's user for dbt when the database URL names none |
 | `PGPASSWORD` | none | libpq's password for dbt when the database URL names none |
 | `NTM_MAX_COLUMNS` | 500 | most columns per sheet (declared or real extent) |
@@ -184,6 +185,10 @@ class Settings(BaseSettings):
         description="PostgreSQL `work_mem` of the dbt build's sessions (libpq's PGOPTIONS): the server's 4MB default "
                     "makes a build's large group-bys and sorts spill to disk (a national month's incremental build "
                     "at two years of history: 28 s with 4MB, 23 s with 256MB)")
+    dbt_log_level: Literal["debug", "info", "warn", "error", "none"] = Field(
+        "info", description="level of dbt's own log file (`dbt_project/logs/dbt.log`); `debug` adds every SQL "
+                            "statement (each node's SQL is in `dbt_project/target/run/` anyway) and costs a small "
+                            "build about 1 s of its 11 s")
     pguser: str | None = Field(None, validation_alias="PGUSER", json_schema_extra=_shown("postgres"),
                                description="libpq's user for dbt when the database URL names none")
     pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD", json_schema_extra=_shown("none"),

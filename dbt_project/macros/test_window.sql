@@ -33,8 +33,7 @@
     and scanned the whole table (17 M rows of fct_commune_criteria at ten years, 2-3 s per test). -#}
 {% macro rebuilt_window(model_name, column='month') %}
     {%- if not execute -%}{{ return(none) }}{%- endif -%}
-    {%- set node = graph.nodes.values() | selectattr('resource_type', 'equalto', 'model')
-                   | selectattr('name', 'equalto', model_name) | first -%}
+    {%- set node = graph.nodes.get('model.' ~ project_name ~ '.' ~ model_name) -%}
     {%- if not node or node.config.materialized != 'incremental' or 'month' not in node.columns -%}
         {{ return(none) }}
     {%- endif -%}

@@ -104,7 +104,8 @@ def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, 
 
         callbacks.append(on_event)
     full_args = [*args, "--vars", json.dumps(dbt_vars()), "--project-dir", str(directory), "--profiles-dir", str(directory),
-                 "--quiet", "--log-path", str(directory / "logs"), "--target-path", str(directory / "target")]
+                 "--quiet", "--log-level-file", load_settings().dbt_log_level, "--log-path", str(directory / "logs"),
+                 "--target-path", str(directory / "target")]
     with _DBT_LOCK, environment(dbt_env(url)):
         t0 = time.perf_counter()
         result = dbtRunner(callbacks=callbacks).invoke(full_args)

@@ -35,6 +35,22 @@ def test_dbt_sessions_get_the_work_mem_and_keep_the_callers_options(database_url
     assert (row["work_mem"], row["timeout"]) == ("96MB", "123s")
 
 
+@pytest.mark.parametrize("level, logged", [("info", False), ("debug", True)])
+def test_dbt_log_file_has_the_statements_only_at_debug(database_url: str, monkeypatch: pytest.MonkeyPatch,
+                                                      level: str, logged: bool) -> None:
+    import uuid
+
+    from ingest.warehouse.build import _invoke, project_dir
+
+    marker = f"log_marker_{uuid.uuid4().hex}"
+    monkeypatch.setenv("NTM_DBT_LOG_LEVEL", level)
+    res, _ = _invoke(database_url, ["show", "--inline", f"select 1 as {marker}"], None)
+    assert res.success, res.exception
+    log = (project_dir() / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    assert (marker in log) is logged
+    assert "Running with dbt=" in log  # the file log itself is kept at info
+
+
 def test_a_bad_work_mem_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     from ingest.config import ConfigError
 
