@@ -156,3 +156,21 @@ def test_object_storage_reaches_every_airflow_service(tmp_path: Path) -> None:
     assert "storage.env" in (ROOT / ".gitignore").read_text()
     example = (ROOT / "deploy" / "storage.env.example").read_text()
     assert "AWS_ENDPOINT_URL" in example and "AWS_SECRET_ACCESS_KEY=CHANGE_ME" in example
+
+
+def test_airflow_services_get_the_smtp_connection_of_the_env_file(tmp_path: Path) -> None:
+    """SmtpNotifier sends through the connection `smtp_default`, not Airflow's [smtp] section."""
+    from airflow.models.connection import Connection
+
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text() + "\nSMTP_HOST=mail.tinh.example\nSMTP_PORT=587\n"
+                        "SMTP_USER=ntm\nSMTP_PASSWORD=s3cret\nSMTP_DISABLE_TLS=false\n")
+    services = _celery_config(env_file)["services"]
+    for name in SERVICES - {"postgres"} | CELERY_SERVICES - {"redis"}:
+        conn = Connection.from_json(services[name]["environment"]["AIRFLOW_CONN_SMTP_DEFAULT"], "smtp_default")
+        assert (conn.conn_type, conn.host, conn.port, conn.login, conn.password) == (
+            "smtp", "mail.tinh.example", 587, "ntm", "s3cret")
+        assert conn.extra_dejson == {"from_email": "ntm@localhost", "disable_tls": False, "disable_ssl": True}
+    default = Connection.from_json(_celery_config()["services"]["airflow-scheduler"]["environment"]
+                                   ["AIRFLOW_CONN_SMTP_DEFAULT"], "smtp_default")
+    assert (default.host, default.port, default.extra_dejson["disable_tls"]) == ("localhost", 25, True)
