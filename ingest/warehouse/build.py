@@ -47,7 +47,7 @@ class BuildResult:
 
 def dbt_env(url: str) -> dict[str, str]:
     """The DBT_* variables of profiles.yml from a PostgreSQL URL or conninfo string, and PGOPTIONS
-    with the build sessions' `work_mem` (NTM_DBT_WORK_MEM).
+    with the build sessions' `work_mem` (NTM_DBT_WORK_MEM) and JIT off.
 
     A Unix-socket URL (`postgresql://user@/db?host=/run/postgresql`) gives the socket directory as
     DBT_HOST, which psycopg2 (dbt-postgres) accepts as a host.
@@ -59,8 +59,11 @@ def dbt_env(url: str) -> dict[str, str]:
     password = settings.pgpassword.get_secret_value() if settings.pgpassword else ""
     return {
         # libpq passes PGOPTIONS to each dbt session (dbt-postgres has no setting for it); options
-        # the caller had come first and are kept (for a repeated option the last one counts)
-        "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} -c work_mem={settings.dbt_work_mem}".strip(),
+        # the caller had come first and are kept (for a repeated option the last one counts).
+        # JIT off: a build's queries are estimated far above jit_above_cost and then spend more
+        # compiling than running (int_funding_known_month of a national year: 0.88 s, of which
+        # 0.46 s JIT; 0.47 s without)
+        "PGOPTIONS": f"{os.environ.get('PGOPTIONS', '')} -c work_mem={settings.dbt_work_mem} -c jit=off".strip(),
         "DBT_HOST": str(info.get("host") or "localhost"),
         "DBT_PORT": str(info.get("port") or "5432"),
         "DBT_USER": str(info.get("user") or settings.pguser or "postgres"),

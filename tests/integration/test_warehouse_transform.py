@@ -29,10 +29,11 @@ def test_dbt_sessions_get_the_work_mem_and_keep_the_callers_options(database_url
     monkeypatch.setenv("NTM_DBT_WORK_MEM", "96MB")
     monkeypatch.setenv("PGOPTIONS", "-c statement_timeout=123s")
     res, _ = _invoke(database_url, ["show", "--inline", "select current_setting('work_mem') as work_mem, "
-                                    "current_setting('statement_timeout') as timeout"], None)
+                                    "current_setting('statement_timeout') as timeout, current_setting('jit') as jit"],
+                     None)
     assert res.success, res.exception
     row = res.result.results[0].agate_table.rows[0]
-    assert (row["work_mem"], row["timeout"]) == ("96MB", "123s")
+    assert (row["work_mem"], row["timeout"], row["jit"]) == ("96MB", "123s", "off")
 
 
 @pytest.mark.parametrize("level, logged", [("info", False), ("debug", True)])
