@@ -111,35 +111,3 @@ def test_a_full_refresh_keeps_every_index(url: str) -> None:
     assert _indexes(url) == built
     with psycopg.connect(url) as conn:
         assert conn.execute("SELECT count(DISTINCT month) FROM marts.fct_commune_criteria").fetchone()[0] == 3
-
-
-def _analyzed(url: str, table: str) -> int:
-    """How many times the table was analyzed by a statement (autovacuum's own are counted apart),
-    once dbt's sessions, which flush their counts as they end, are gone."""
-    import time
-
-    time.sleep(1.0)
-    with psycopg.connect(url) as conn:
-        return conn.execute("SELECT analyze_count FROM pg_stat_user_tables WHERE schemaname = 'intermediate' "
-                            "AND relname = %s", (table,)).fetchone()[0]
-
-
-def test_a_build_analyzes_a_table_only_when_it_wrote_a_tenth_of_it(url: str) -> None:
-    """The funding series is rebuilt by year: a first build analyzes it; one month of a new year
-    after twelve (1/12 of the rows) is left to autovacuum; the second month of that year (its two
-    months rewritten, 2/12 of the rows analyzed last) analyzes it again."""
-    from ingest.warehouse.build import build
-
-    rng = random.Random(6)
-    with psycopg.connect(url) as conn:
-        for period in months(date(2023, 1, 1), 12):
-            synthetic_month(conn, "27", "258", commune_codes(url, "258"), period, rng)
-    assert build(url, unit_tests=False).success
-    first = _analyzed(url, "int_funding_series")
-    assert first >= 1
-    for period, analyzed in ((date(2024, 1, 1), first), (date(2024, 2, 1), first + 1)):
-        with psycopg.connect(url) as conn:
-            synthetic_month(conn, "27", "258", commune_codes(url, "258"), period, rng)
-        result = build(url, unit_tests=False)
-        assert result.success, [str(f) for f in result.failures]
-        assert _analyzed(url, "int_funding_series") == analyzed, period

@@ -11,7 +11,7 @@
     pre_hook="{{ delete_years(planned_years()) }}",
     post_hook=["{{ table_index('year_month_idx', 'year_no, month') }}",
                "{{ month_index() }}",
-               "{{ fresh_statistics() }}"]
+               "analyze {{ this }}"]
 ) }}
 -- Funding figures are cumulative from 1 January. The month's increment of a series (unit, source,
 -- capital type) is the difference to its previous figure within the same year; the first figure
