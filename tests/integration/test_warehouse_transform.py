@@ -19,7 +19,7 @@ def test_dbt_env_from_url(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NTM_DBT_WORK_MEM", raising=False)
     assert dbt_env("postgresql://ntm:test_secret@db.example:6543/warehouse") == {
         "DBT_HOST": "db.example", "DBT_PORT": "6543", "DBT_USER": "ntm", "DBT_PASSWORD": "test_secret",
-        "DBT_DBNAME": "warehouse", "PGOPTIONS": "-c work_mem=256MB"}
+        "DBT_DBNAME": "warehouse", "PGOPTIONS": "-c work_mem=256MB -c jit=off"}
 
 
 def test_dbt_sessions_get_the_work_mem_and_keep_the_callers_options(database_url: str,
