@@ -111,18 +111,27 @@ def test_superset_is_an_opt_in_profile_with_a_pinned_official_image_and_secrets_
 CELERY_SERVICES = {"redis", "airflow-worker-1", "airflow-worker-2"}
 
 
+# every service that runs Airflow (and so reads its settings and the project's)
+AIRFLOW_SERVICES = SERVICES - {"postgres"} | CELERY_SERVICES - {"redis"}
+
+
 def _celery_config(env_file: Path = ENV_EXAMPLE) -> dict:
     res = compose("--profile", "celery", "config", "--format", "json", env_file=env_file)
     assert res.returncode == 0, res.stderr
     return json.loads(res.stdout)
 
 
+def _celery_services(tmp_path: Path, extra: str) -> dict:
+    """The services of the celery profile rendered with .env.example plus the lines `extra`."""
+    env_file = tmp_path / ".env"
+    env_file.write_text(ENV_EXAMPLE.read_text() + "\n" + extra)
+    return _celery_config(env_file)["services"]
+
+
 def test_the_celery_profile_adds_redis_and_two_workers(config: dict, tmp_path: Path) -> None:
     assert not CELERY_SERVICES & set(config["services"])      # opt-in: absent without the profile
     assert config["services"]["airflow-scheduler"]["environment"]["AIRFLOW__CORE__EXECUTOR"] == "LocalExecutor"
-    env_file = tmp_path / ".env"
-    env_file.write_text(ENV_EXAMPLE.read_text() + "\nAIRFLOW_EXECUTOR=CeleryExecutor\n")
-    services = _celery_config(env_file)["services"]
+    services = _celery_services(tmp_path, "AIRFLOW_EXECUTOR=CeleryExecutor\n")
     assert CELERY_SERVICES | SERVICES == set(services)
     assert "ports" not in services["redis"] and services["redis"]["healthcheck"]["test"][-1] == "ping"
     for name in SERVICES - {"postgres"} | CELERY_SERVICES - {"redis"}:
@@ -146,11 +155,8 @@ def test_the_celery_profile_adds_redis_and_two_workers(config: dict, tmp_path: P
 
 
 def test_object_storage_reaches_every_airflow_service(tmp_path: Path) -> None:
-    env_file = tmp_path / ".env"
-    env_file.write_text(ENV_EXAMPLE.read_text() + "\nNTM_ARCHIVE_URL=s3://bucket/ntm-archive\n"
-                        "NTM_INBOX=s3://bucket/ntm-inbox\n")
-    services = _celery_config(env_file)["services"]
-    for name in SERVICES - {"postgres"} | CELERY_SERVICES - {"redis"}:
+    services = _celery_services(tmp_path, "NTM_ARCHIVE_URL=s3://bucket/ntm-archive\nNTM_INBOX=s3://bucket/ntm-inbox\n")
+    for name in AIRFLOW_SERVICES:
         env = services[name]["environment"]
         assert (env["NTM_ARCHIVE_URL"], env["NTM_INBOX"]) == ("s3://bucket/ntm-archive", "s3://bucket/ntm-inbox")
     assert "storage.env" in (ROOT / ".gitignore").read_text()
@@ -162,11 +168,9 @@ def test_airflow_services_get_the_smtp_connection_of_the_env_file(tmp_path: Path
     """SmtpNotifier sends through the connection `smtp_default`, not Airflow's [smtp] section."""
     from airflow.models.connection import Connection
 
-    env_file = tmp_path / ".env"
-    env_file.write_text(ENV_EXAMPLE.read_text() + "\nSMTP_HOST=mail.tinh.example\nSMTP_PORT=587\n"
-                        "SMTP_USER=ntm\nSMTP_PASSWORD=s3cret\nSMTP_DISABLE_TLS=false\n")
-    services = _celery_config(env_file)["services"]
-    for name in SERVICES - {"postgres"} | CELERY_SERVICES - {"redis"}:
+    services = _celery_services(tmp_path, "SMTP_HOST=mail.tinh.example\nSMTP_PORT=587\nSMTP_USER=ntm\n"
+                                          "SMTP_PASSWORD=s3cret\nSMTP_DISABLE_TLS=false\n")
+    for name in AIRFLOW_SERVICES:
         conn = Connection.from_json(services[name]["environment"]["AIRFLOW_CONN_SMTP_DEFAULT"], "smtp_default")
         assert (conn.conn_type, conn.host, conn.port, conn.login, conn.password) == (
             "smtp", "mail.tinh.example", 587, "ntm", "s3cret")

@@ -45,9 +45,13 @@ def test_dbt_log_file_has_the_statements_only_at_debug(database_url: str, monkey
 
     marker = f"log_marker_{uuid.uuid4().hex}"
     monkeypatch.setenv("NTM_DBT_LOG_LEVEL", level)
+    log_file = project_dir() / "logs" / "dbt.log"
+    before = log_file.stat().st_size if log_file.exists() else 0
     res, _ = _invoke(database_url, ["show", "--inline", f"select 1 as {marker}"], None)
     assert res.success, res.exception
-    log = (project_dir() / "logs" / "dbt.log").read_text(encoding="utf-8", errors="replace")
+    with log_file.open("rb") as f:   # what this invocation wrote (dbt.log keeps earlier runs)
+        f.seek(before if log_file.stat().st_size >= before else 0)  # unless dbt rotated the file
+        log = f.read().decode("utf-8", errors="replace")
     assert (marker in log) is logged
     assert "Running with dbt=" in log  # the file log itself is kept at info
 
