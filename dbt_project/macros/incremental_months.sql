@@ -161,8 +161,15 @@ false
     {%- if not execute or not is_incremental() -%}
         {{ return(none) }}
     {%- endif -%}
+    {{ return(first_changed_month(latest)) }}
+{% endmacro %}
+
+{#- the earliest month whose submissions in force (`latest`: int_latest_submission) differ from
+    those of the last build (see months_since_change); '0001-01-01' without a record of it, when
+    the reference list changed, or before int_latest_submission was first built -#}
+{% macro first_changed_month(latest) %}
     {%- set state = build_state() -%}
-    {%- if state is none or reference_changed() -%}
+    {%- if state is none or latest is none or reference_changed() -%}
         {{ return('0001-01-01') }}
     {%- endif -%}
     {%- set sql -%}
@@ -221,7 +228,7 @@ false
   incremental model rebuilds all its months.
 -#}
 {% macro build_state() %}
-    {{ return(adapter.get_relation(database=this.database, schema=generate_schema_name('marts', model),
+    {{ return(adapter.get_relation(database=target.database, schema=generate_schema_name('marts', none),
                                    identifier='fct_submission_in_force')) }}
 {% endmacro %}
 

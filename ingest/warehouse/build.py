@@ -141,7 +141,8 @@ def build(url: str, select: list[str] | None = None, full_refresh: bool = False,
         return BuildResult(False, elapsed, {"error": 1},
                            [Failure("dbt", "error", f"{type(res.exception).__name__}: {res.exception}")])
     results = list(getattr(res.result, "results", None) or [])
-    counts = Counter(str(r.status) for r in results)
+    # per node; the project's on-run-start hook (dbt_project.yml) is not one, and shows as a failure only
+    counts = Counter(str(r.status) for r in results if str(r.node.resource_type) != "operation")
     failures = [
         Failure(r.node.name, str(r.status), (r.message or "").strip())
         for r in results

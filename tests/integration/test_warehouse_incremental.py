@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import random
+import re
 from datetime import date
 
 import psycopg
@@ -262,18 +263,32 @@ def _assert_decided_once(manifest: dict) -> None:
     assert {f"model.ntm.{m}" for m in deciding} <= record
 
 
+VIEWS_KEY = "(views: inputs changed)"  # the on-run-start record of the first month whose inputs changed
+
+
 def _rebuilt(url: str) -> dict[str, str]:
-    """What each incremental model recorded as rebuilt by the latest dbt invocation (meta.dbt_rebuilt)."""
+    """What each incremental model recorded as rebuilt by the latest dbt invocation, and the first
+    month whose inputs changed (VIEWS_KEY), from meta.dbt_rebuilt."""
     with psycopg.connect(url) as conn:
         return dict(conn.execute(
             """SELECT model, rebuilt_from::text FROM meta.dbt_rebuilt WHERE invocation_id =
                    (SELECT invocation_id FROM meta.dbt_rebuilt ORDER BY recorded_at DESC LIMIT 1)""").fetchall())
 
 
+def _view_test_window() -> str:
+    """The condition the latest invocation's key test of the view int_commune_month ran with (from
+    the SQL dbt ran: target/run), '' when it read every row."""
+    ran = (project_dir() / "target" / "run" / "ntm" / "models" / "intermediate" / "_intermediate.yml"
+           / "primary_key_int_commune_month_month__commune_code.sql").read_text(encoding="utf-8")
+    found = re.search(r'"int_commune_month" where (.+?)\) dbt_subquery', ran)
+    return found.group(1) if found else ""
+
+
 def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_database_url: str) -> None:
     """A first build or full refresh checks every month; an incremental build the months from the
     first one each model rebuilt (its year for the models incremental by year), where a bad row fails
-    the build; a build that changed nothing checks no old month, and `dbt test` alone checks all."""
+    the build, and the views from the first month whose submissions changed; a build that changed
+    nothing checks no old month, and `dbt test` alone checks all."""
     from ingest.warehouse.build import _invoke
 
     url = fresh_database_url
@@ -284,14 +299,17 @@ def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_da
         for period in months(date(2023, 3, 1), 2):
             synthetic_month(conn, "38", "395", communes, period, rng)
     assert build(url).success
-    assert _rebuilt(url) == dict.fromkeys(INCREMENTAL, "-infinity")
+    assert _rebuilt(url) == dict.fromkeys([*INCREMENTAL, VIEWS_KEY], "-infinity")
+    assert _view_test_window() == ""
     _assert_decided_once(json.loads((project_dir() / "target" / "manifest.json").read_text(encoding="utf-8")))
 
     with psycopg.connect(url) as conn:
         synthetic_month(conn, "38", "395", communes, date(2023, 5, 1), rng)
     result = build(url)
     assert result.success, [str(f) for f in result.failures]
-    assert _rebuilt(url) == {m: "2023-01-01" if m in BY_YEAR else "2023-05-01" for m in INCREMENTAL}
+    assert _rebuilt(url) == {m: "2023-01-01" if m in BY_YEAR else "2023-05-01" for m in [*INCREMENTAL, VIEWS_KEY]}
+    # the views' tests check the months from the first whose submissions in force changed
+    assert _view_test_window() == "month >= date '2023-05-01'"
 
     # a duplicate planted in March, which no build rewrites: an incremental build that changes
     # nothing checks no month; `dbt test` on its own (no record of a rebuild) checks them all
@@ -299,11 +317,13 @@ def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_da
         conn.execute("INSERT INTO marts.fct_commune_criteria SELECT * FROM marts.fct_commune_criteria "
                      "WHERE month = '2023-03-01' LIMIT 1")
     assert build(url).success
-    assert _rebuilt(url) == dict.fromkeys(INCREMENTAL, "infinity")
-    res, _ = _invoke(url, ["test", "--select", "fct_commune_criteria"], None)
+    assert _rebuilt(url) == dict.fromkeys([*INCREMENTAL, VIEWS_KEY], "infinity")
+    assert _view_test_window() == "false"
+    res, _ = _invoke(url, ["test", "--select", "fct_commune_criteria int_commune_month"], None)
     failed = sorted(r.node.name for r in res.result.results if str(r.status) == "fail")
     assert failed == ["equal_rowcount_fct_commune_criteria_ref_int_commune_criteria___fct_commune_criteria",
                       "unique_combination_fct_commune_criteria_month__commune_code__criterion_code"]
+    assert _view_test_window() == ""  # `dbt test` records nothing: the views are checked whole
     with psycopg.connect(url) as conn:
         conn.execute("DELETE FROM marts.fct_commune_criteria WHERE ctid = (SELECT max(ctid) FROM "
                      "marts.fct_commune_criteria WHERE month = '2023-03-01')")
