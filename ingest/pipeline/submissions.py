@@ -140,9 +140,9 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     settings = settings or load_settings()
     admin = load_admin_units(url)  # the package's lists plus the units imported into this database
     verdicts: dict[int, str] = {}
-    pending: dict[int, tuple[dict[str, Any], Any]] = {}
+    passed: list[dict[str, Any]] = []
     with psycopg.connect(url, autocommit=True) as conn:
-        subs = [store.submission(conn, sid) for sid in submission_ids]
+        subs = store.submissions(conn, submission_ids)
         todo = [s for s in subs if s["status"] == "received" and s["validated_at"] is None]
         started = datetime.now(UTC)
         with storage.fetched([s["archive_path"] for s in todo]) as local:
@@ -157,16 +157,17 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
                 verdicts[sid] = sub["status"]
                 continue
             try:
-                item = _read_one(conn, sub, read[sid], started)
+                ok = _read_one(conn, sub, read[sid], started)
             except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files
                 _internal_error(conn, sid, exc)
-                item = None
-            if item is None:
-                verdicts[sid] = "rejected"
+                ok = False
+            if ok:
+                passed.append(sub)
             else:
-                pending[sid] = (sub, item)
+                verdicts[sid] = "rejected"
             if progress:
                 progress(sub["file_name"])
+        pending = _batch_items(conn, passed, read)
         runs = validate_batch([item for _, item in pending.values()], build_docs=build_docs) if pending else {}
         verdicts.update(_record_verdicts(conn, pending, runs))
     return [{"submission_id": sid, "status": verdicts[sid]} for sid in submission_ids]
@@ -201,19 +202,19 @@ def _record_verdicts(conn: psycopg.Connection, pending: dict[int, tuple[dict[str
 
 def _verdicts(conn: psycopg.Connection, entries: list[tuple[int, tuple[dict[str, Any], Any]]],
               runs: dict[int, list[Any]]) -> dict[int, str]:
-    from ingest.store.runs import record_runs
+    from ingest.store.runs import record_batch
 
     verdicts: dict[int, str] = {}
     passed: dict[int, Frames] = {}
-    for sid, (sub, item) in entries:
-        record_runs(conn, runs[sid], sid, sub["pipeline_run_id"])
+    record_batch(conn, [(sid, sub["pipeline_run_id"], runs[sid]) for sid, (sub, _) in entries])
+    for sid, (_, item) in entries:
         if any(f.severity == "error" for r in runs[sid] for f in r.findings):
             store.set_status(conn, sid, "rejected", "failed validation: see audit.finding")
             verdicts[sid] = "rejected"
         else:
-            store.mark_validated(conn, sid)
             passed[sid] = item.frames
             verdicts[sid] = "validated"
+    store.mark_validated(conn, list(passed))
     store.stage_frames(conn, passed)
     return verdicts
 
@@ -224,11 +225,9 @@ def _import_in_background(module: str) -> threading.Thread:
     return thread
 
 
-def _read_one(conn: psycopg.Connection, sub: dict[str, Any], result: Any, started: datetime):
+def _read_one(conn: psycopg.Connection, sub: dict[str, Any], result: Any, started: datetime) -> bool:
     """Record the reader's run of one file (read by a worker process: a crash there rejects this
-    file only); a BatchItem for GX, or None if rejected."""
-    from ingest.quality.validate import BatchItem
-
+    file only); whether it passed the reader's checks."""
     sid = sub["submission_id"]
     meta = result.meta
     started, finished = result.timing or (started, datetime.now(UTC))
@@ -239,12 +238,25 @@ def _read_one(conn: psycopg.Connection, sub: dict[str, Any], result: Any, starte
                                 sub["pipeline_run_id"])
         if result.rejected:
             store.set_status(conn, sid, "rejected", "failed the reader's checks: see audit.finding")
-            return None
-        unit, period = meta.get("submitting_unit_code"), meta.get("period")
-        return BatchItem(sid, result.frames, sub["received_at"].date(),
-                         store.previous_funding(conn, unit, period),
-                         store.previous_titles(conn, unit, period),
-                         previous_models(conn, unit, period))
+            return False
+        return True
+
+
+def _batch_items(conn: psycopg.Connection, subs: list[dict[str, Any]],
+                 read: dict[int, Any]) -> dict[int, tuple[dict[str, Any], Any]]:
+    """A BatchItem for GX per submission that passed the reader, with what its rules compare
+    with: the unit's accepted submission of the previous month (one statement per table for the
+    whole batch)."""
+    from ingest.quality.validate import BatchItem
+
+    keys = {s["submission_id"]: (read[s["submission_id"]].meta.get("submitting_unit_code"),
+                                 read[s["submission_id"]].meta.get("period")) for s in subs}
+    funding, titles = store.previous_funding(conn, keys), store.previous_titles(conn, keys)
+    models = previous_models(conn, keys)
+    return {s["submission_id"]: (s, BatchItem(s["submission_id"], read[s["submission_id"]].frames,
+                                              s["received_at"].date(), funding.get(s["submission_id"]),
+                                              titles.get(s["submission_id"]), models.get(s["submission_id"])))
+            for s in subs}
 
 
 def _internal_error(conn: psycopg.Connection, sid: int, exc: Exception) -> None:
@@ -288,7 +300,7 @@ def load(submission_ids: list[int], url: str) -> list[Outcome]:
     one file per transaction and the faulty file is rejected; any other failure rolls everything
     back: `raw` and the statuses stay exactly as they were."""
     with psycopg.connect(url) as conn, locks.held(conn, locks.SUBMISSION):
-        subs = [store.submission(conn, sid) for sid in submission_ids]
+        subs = store.submissions(conn, submission_ids)
         conn.commit()
         subs.sort(key=lambda s: (s["submitting_unit_code"] or "", s["period"] or date.min,
                                  s["version"] or 0, s["submission_id"]))
@@ -399,13 +411,13 @@ def outcomes(url: str, ids: list[int], loaded: list[Outcome] | None = None) -> l
     by_id = {o.submission_id: o for o in loaded or []}
     result = []
     with psycopg.connect(url) as conn:
-        for sid in ids:
-            sub = store.submission(conn, sid)
+        subs = store.submissions(conn, ids)
+        findings = store.findings_of(conn, [s["submission_id"] for s in subs
+                                            if s["status"] in ("rejected", "stale", "accepted")])
+        for sid, sub in zip(ids, subs, strict=True):
             o = Outcome(sid, sub["file_name"], sub["status"], sub["submitting_unit_code"], sub["period"],
-                        sub["version"], by_id.get(sid, Outcome(sid, "", "")).counts, [], sub["status_reason"],
-                        sub["file_unit_hint"])
-            if sub["status"] in ("rejected", "stale", "accepted"):
-                o.findings = store.findings_of(conn, sid)
+                        sub["version"], by_id.get(sid, Outcome(sid, "", "")).counts, findings.get(sid, []),
+                        sub["status_reason"], sub["file_unit_hint"])
             result.append(o)
     return result
 

@@ -55,11 +55,18 @@ def earlier_with_hash(conn: psycopg.Connection, sha256: str) -> tuple[int, str] 
 
 
 def submission(conn: psycopg.Connection, submission_id: int) -> dict[str, Any]:
-    cur = conn.cursor(row_factory=dict_row).execute("SELECT * FROM audit.submission WHERE submission_id = %s", (submission_id,))
-    row = cur.fetchone()
-    if row is None:
-        raise KeyError(f"no submission {submission_id}")
-    return row
+    return submissions(conn, [submission_id])[0]
+
+
+def submissions(conn: psycopg.Connection, submission_ids: list[int]) -> list[dict[str, Any]]:
+    """The audit.submission rows of these ids, in the order given (one statement for a batch)."""
+    cur = conn.cursor(row_factory=dict_row).execute(
+        "SELECT * FROM audit.submission WHERE submission_id = ANY(%s)", (list(submission_ids),))
+    by_id = {row["submission_id"]: row for row in cur.fetchall()}
+    missing = [sid for sid in submission_ids if sid not in by_id]
+    if missing:
+        raise KeyError(f"no submission {', '.join(map(str, missing))}")
+    return [by_id[sid] for sid in submission_ids]
 
 
 def set_meta(conn: psycopg.Connection, submission_id: int, meta: dict[str, Any]) -> None:
@@ -88,8 +95,10 @@ def set_status(conn: psycopg.Connection, submission_id: int, status: str, reason
     )
 
 
-def mark_validated(conn: psycopg.Connection, submission_id: int) -> None:
-    conn.execute("UPDATE audit.submission SET validated_at = now() WHERE submission_id = %s", (submission_id,))
+def mark_validated(conn: psycopg.Connection, submission_ids: list[int]) -> None:
+    if submission_ids:
+        conn.execute("UPDATE audit.submission SET validated_at = now() WHERE submission_id = ANY(%s)",
+                     (submission_ids,))
 
 
 def record_reader_run(conn: psycopg.Connection, submission_id: int, started_at, finished_at,
@@ -110,24 +119,36 @@ def record_reader_run(conn: psycopg.Connection, submission_id: int, started_at, 
 def insert_findings(conn: psycopg.Connection, submission_id: int | None,
                     findings: Iterable[tuple[int | None, Finding]]) -> None:
     """One COPY of a submission's findings into audit.finding, each with the run that found it
-    (None for the loader's own verdicts): the one writer of findings."""
+    (None for the loader's own verdicts)."""
+    copy_findings(conn, ((run_id, submission_id, f) for run_id, f in findings))
+
+
+def copy_findings(conn: psycopg.Connection, findings: Iterable[tuple[int | None, int | None, Finding]]) -> None:
+    """One COPY of (run_id, submission_id, finding) rows into audit.finding: the one writer of
+    findings."""
     with conn.cursor().copy(
         "COPY audit.finding (run_id, submission_id, severity, check_name, sheet, excel_row, column_name,"
         " value, message_vi, message_en) FROM STDIN"
     ) as copy:
-        for run_id, f in findings:
+        for run_id, submission_id, f in findings:
             copy.write_row((run_id, submission_id, f.severity, f.check_name, f.sheet, f.excel_row,
                             f.column_name, None if f.value is None else str(f.value)[:2000],
                             f.message_vi, f.message_en))
 
 
-def findings_of(conn: psycopg.Connection, submission_id: int) -> list[dict[str, Any]]:
+def findings_of(conn: psycopg.Connection, submission_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """Each submission's findings (severity, sheet, row order), one statement for a batch."""
     cur = conn.cursor(row_factory=dict_row).execute(
-        """SELECT severity, check_name, sheet, excel_row, column_name, value, message_vi, message_en
-           FROM audit.finding WHERE submission_id = %s ORDER BY severity, sheet, excel_row, finding_id""",
-        (submission_id,),
+        """SELECT submission_id, severity, check_name, sheet, excel_row, column_name, value, message_vi,
+                  message_en
+           FROM audit.finding WHERE submission_id = ANY(%s)
+           ORDER BY submission_id, severity, sheet, excel_row, finding_id""",
+        (list(submission_ids),),
     )
-    return cur.fetchall()
+    out: dict[int, list[dict[str, Any]]] = {sid: [] for sid in submission_ids}
+    for row in cur.fetchall():
+        out[row.pop("submission_id")].append(row)
+    return out
 
 
 def versions_for_key(conn: psycopg.Connection, unit: str, period: date, exclude: int) -> list[tuple]:
@@ -244,32 +265,47 @@ def refresh_statistics(conn: psycopg.Connection) -> None:
         conn.execute(f"ANALYZE {table}")
 
 
-def previous_funding(conn: psycopg.Connection, unit: str | None, period: date | None) -> pd.DataFrame | None:
-    """The funding rows of the unit's accepted submission for the previous month of the same year."""
-    if not unit or not period or period.month == 1:
-        return None
-    prev = period.replace(month=period.month - 1)
+# A submission's unit and period (from its thong_tin), by submission id: what the rules compare
+# with the unit's accepted submission of an earlier month.
+Keys = dict[int, tuple[str | None, date | None]]
+
+
+def accepted_rows(conn: psycopg.Connection, select: str, table: str, wanted: dict[int, tuple[str, date]]) -> dict[int, pd.DataFrame]:
+    """For each submission id, the `select`ed columns of `table` (alias t) of the accepted
+    submission of the (unit, period) it is mapped to: one statement for a whole batch. Ids with
+    no such rows are left out."""
+    if not wanted:
+        return {}
+    ids = list(wanted)
     cur = conn.cursor(row_factory=dict_row).execute(
-        """SELECT n.unit_code, n.source_code, n.capital_type, n.amount_mvnd::float8 AS amount_mvnd
-           FROM raw.nguon_von n JOIN audit.submission s USING (submission_id)
-           WHERE s.status = 'accepted' AND s.submitting_unit_code = %s AND s.period = %s""",
-        (unit, prev),
-    )
-    rows = cur.fetchall()
-    if not rows:
-        return None
-    return pd.DataFrame(rows)
+        sql.SQL("""WITH k (wanted_by, unit, period) AS (
+                       SELECT * FROM unnest(%s::bigint[], %s::text[], %s::date[]))
+                   SELECT k.wanted_by, {select}
+                   FROM k JOIN audit.submission s
+                       ON s.submitting_unit_code = k.unit AND s.period = k.period AND s.status = 'accepted'
+                   JOIN {table} t ON t.submission_id = s.submission_id""").format(
+            select=sql.SQL(select), table=sql.SQL(table)),
+        (ids, [wanted[i][0] for i in ids], [wanted[i][1] for i in ids]))
+    rows: dict[int, list[dict[str, Any]]] = {}
+    for row in cur.fetchall():
+        rows.setdefault(row.pop("wanted_by"), []).append(row)
+    return {sid: pd.DataFrame(found) for sid, found in rows.items()}
 
 
-def previous_titles(conn: psycopg.Connection, unit: str | None, period: date | None) -> pd.DataFrame | None:
-    """Commune titles of the unit's accepted submission for the previous month."""
-    if not unit or not period:
-        return None
-    prev = date(period.year - 1, 12, 1) if period.month == 1 else period.replace(month=period.month - 1)
-    rows = conn.cursor(row_factory=dict_row).execute(
-        """SELECT x.commune_code, x.ntm_title
-           FROM raw.tieu_chi_xa x JOIN audit.submission s USING (submission_id)
-           WHERE s.status = 'accepted' AND s.submitting_unit_code = %s AND s.period = %s""",
-        (unit, prev),
-    ).fetchall()
-    return pd.DataFrame(rows) if rows else None
+def previous_month(period: date) -> date:
+    return date(period.year - 1, 12, 1) if period.month == 1 else period.replace(month=period.month - 1)
+
+
+def previous_funding(conn: psycopg.Connection, keys: Keys) -> dict[int, pd.DataFrame]:
+    """The funding rows of each unit's accepted submission for the previous month of the same year
+    (none in January: the figures start again from 1 January)."""
+    wanted = {sid: (unit, previous_month(period)) for sid, (unit, period) in keys.items()
+              if unit and period and period.month != 1}
+    return accepted_rows(conn, "t.unit_code, t.source_code, t.capital_type, t.amount_mvnd::float8 AS amount_mvnd",
+                         "raw.nguon_von", wanted)
+
+
+def previous_titles(conn: psycopg.Connection, keys: Keys) -> dict[int, pd.DataFrame]:
+    """Commune titles of each unit's accepted submission for the previous month."""
+    wanted = {sid: (unit, previous_month(period)) for sid, (unit, period) in keys.items() if unit and period}
+    return accepted_rows(conn, "t.commune_code, t.ntm_title", "raw.tieu_chi_xa", wanted)
