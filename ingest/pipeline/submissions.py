@@ -249,14 +249,13 @@ def _batch_items(conn: psycopg.Connection, subs: list[dict[str, Any]],
     whole batch)."""
     from ingest.quality.validate import BatchItem
 
-    keys = {s["submission_id"]: (read[s["submission_id"]].meta.get("submitting_unit_code"),
-                                 read[s["submission_id"]].meta.get("period")) for s in subs}
+    by_id = {s["submission_id"]: s for s in subs}
+    keys = {sid: (read[sid].meta.get("submitting_unit_code"), read[sid].meta.get("period")) for sid in by_id}
     funding, titles = store.previous_funding(conn, keys), store.previous_titles(conn, keys)
     models = previous_models(conn, keys)
-    return {s["submission_id"]: (s, BatchItem(s["submission_id"], read[s["submission_id"]].frames,
-                                              s["received_at"].date(), funding.get(s["submission_id"]),
-                                              titles.get(s["submission_id"]), models.get(s["submission_id"])))
-            for s in subs}
+    return {sid: (sub, BatchItem(sid, read[sid].frames, sub["received_at"].date(), funding.get(sid),
+                                 titles.get(sid), models.get(sid)))
+            for sid, sub in by_id.items()}
 
 
 def _internal_error(conn: psycopg.Connection, sid: int, exc: Exception) -> None:

@@ -292,20 +292,24 @@ def accepted_rows(conn: psycopg.Connection, select: str, table: str, wanted: dic
     return {sid: pd.DataFrame(found) for sid, found in rows.items()}
 
 
-def previous_month(period: date) -> date:
-    return date(period.year - 1, 12, 1) if period.month == 1 else period.replace(month=period.month - 1)
+def previous_month(month: date) -> date:
+    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
+
+
+def previous_keys(keys: Keys, *, within_year: bool = False) -> dict[int, tuple[str, date]]:
+    """Each submission's unit and the month before its period (those without a unit or a period
+    left out; `within_year`: none for January)."""
+    return {sid: (unit, previous_month(period)) for sid, (unit, period) in keys.items()
+            if unit and period and not (within_year and period.month == 1)}
 
 
 def previous_funding(conn: psycopg.Connection, keys: Keys) -> dict[int, pd.DataFrame]:
     """The funding rows of each unit's accepted submission for the previous month of the same year
     (none in January: the figures start again from 1 January)."""
-    wanted = {sid: (unit, previous_month(period)) for sid, (unit, period) in keys.items()
-              if unit and period and period.month != 1}
     return accepted_rows(conn, "t.unit_code, t.source_code, t.capital_type, t.amount_mvnd::float8 AS amount_mvnd",
-                         "raw.nguon_von", wanted)
+                         "raw.nguon_von", previous_keys(keys, within_year=True))
 
 
 def previous_titles(conn: psycopg.Connection, keys: Keys) -> dict[int, pd.DataFrame]:
     """Commune titles of each unit's accepted submission for the previous month."""
-    wanted = {sid: (unit, previous_month(period)) for sid, (unit, period) in keys.items() if unit and period}
-    return accepted_rows(conn, "t.commune_code, t.ntm_title", "raw.tieu_chi_xa", wanted)
+    return accepted_rows(conn, "t.commune_code, t.ntm_title", "raw.tieu_chi_xa", previous_keys(keys))

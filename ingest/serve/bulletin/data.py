@@ -12,6 +12,8 @@ from typing import Any
 import psycopg
 from psycopg.rows import dict_row
 
+from ingest.store.statements import previous_month
+
 Row = dict[str, Any]
 
 # A unit's name as in force in the month (the official list; submissions never rename a unit).
@@ -46,10 +48,6 @@ class BulletinData:
     expiring: list[Row] = field(default_factory=list)
     coverage: list[Row] = field(default_factory=list)
     has_models: bool = False             # mart_progress carries model_villages / model_roads
-
-
-def previous_month(month: date) -> date:
-    return date(month.year - 1, 12, 1) if month.month == 1 else date(month.year, month.month - 1, 1)
 
 
 def _relation_exists(conn: psycopg.Connection, name: str) -> bool:
