@@ -8,8 +8,10 @@ serialises builds (ingest.warehouse.publish holds the warehouse advisory lock).
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import threading
 import time
 from collections import Counter
@@ -94,6 +96,39 @@ def dbt_vars(settings: Settings | None = None) -> dict[str, str]:
     return {"ntm_provinces": ",".join(settings.provinces or ("all",))}
 
 
+PARSES_KEPT = 16  # saved parses kept in target/parses/, the most recently used ones
+
+
+def _saved_parse(directory: Path, env: dict[str, str], dbt_vars_json: str) -> Path:
+    """Where the parse for this database and these vars is kept: target/parses/<key>.msgpack.
+
+    dbt keeps one saved parse (target/partial_parse.msgpack) and parses the whole project again
+    (5-6 s) whenever the database or the vars differ from the last invocation's: its state check
+    hashes the connection (host, port, user, database) and the vars. A process that builds more
+    than one database in turn (a staging and a production warehouse, the test suite) keeps one
+    saved parse per database. dbt still checks the saved parse against the project and the
+    connection, so a stale or mismatched copy only costs a full parse, never a wrong build."""
+    key = "\x00".join([env["DBT_HOST"], env["DBT_PORT"], env["DBT_USER"], env["DBT_DBNAME"], dbt_vars_json])
+    return directory / "target" / "parses" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.msgpack"
+
+
+def _keep_parse(written: Path, saved: Path, since_ns: int) -> None:
+    """Copy the parse dbt wrote during this invocation (if it wrote one) to `saved`, atomically,
+    and keep only the PARSES_KEPT most recently used saved parses."""
+    try:
+        if written.stat().st_mtime_ns < since_ns:
+            return  # dbt reused a parse without writing one: target's copy may be another database's
+        saved.parent.mkdir(parents=True, exist_ok=True)
+        tmp = saved.with_suffix(f".{os.getpid()}.tmp")
+        shutil.copyfile(written, tmp)
+        os.replace(tmp, saved)
+        kept = sorted(saved.parent.glob("*.msgpack"), key=lambda f: f.stat().st_mtime_ns, reverse=True)
+        for old in kept[PARSES_KEPT:]:
+            old.unlink(missing_ok=True)
+    except FileNotFoundError:
+        return  # another process pruned or replaced it meanwhile: the next build parses afresh
+
+
 def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, float]:
     from dbt.cli.main import dbtRunner
 
@@ -106,19 +141,25 @@ def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, 
                 progress(line)
 
         callbacks.append(on_event)
-    full_args = [*args, "--vars", json.dumps(dbt_vars()), "--project-dir", str(directory), "--profiles-dir", str(directory),
+    vars_json = json.dumps(dbt_vars())
+    env = dbt_env(url)
+    written, saved = directory / "target" / "partial_parse.msgpack", _saved_parse(directory, env, vars_json)
+    full_args = [*args, "--vars", vars_json, "--project-dir", str(directory), "--profiles-dir", str(directory),
                  "--quiet", "--log-level-file", load_settings().dbt_log_level, "--log-path", str(directory / "logs"),
                  "--target-path", str(directory / "target")]
-    with _DBT_LOCK, environment(dbt_env(url)):
-        t0 = time.perf_counter()
-        result = dbtRunner(callbacks=callbacks).invoke(full_args)
+    with _DBT_LOCK, environment(env):
+        t0, since_ns = time.perf_counter(), time.time_ns()
+        reuse = ["--partial-parse-file-path", str(saved)] if saved.exists() else []
+        result = dbtRunner(callbacks=callbacks).invoke([*full_args, *reuse])
         if type(result.exception).__name__ == "GraphDependencyNotFoundError":
             # dbt 1.11's partial parsing keeps a graph that no longer matches the project after an
             # edit of a macro that overrides a built-in (macros/test_window.sql): "'exposure...'
             # depends on 'snapshot...' which is not in the graph!", on every later run until the
             # saved parse is removed. It fails before any node runs, so parsing afresh is safe.
-            (directory / "target" / "partial_parse.msgpack").unlink(missing_ok=True)
+            written.unlink(missing_ok=True)
+            saved.unlink(missing_ok=True)
             result = dbtRunner(callbacks=callbacks).invoke(full_args)
+        _keep_parse(written, saved, since_ns)
         return result, time.perf_counter() - t0
 
 

@@ -114,9 +114,7 @@ def test_a_macro_edited_after_a_parse_does_not_break_the_next_build(database_url
     on ... which is not in the graph!" until target/partial_parse.msgpack was removed by hand."""
     from ingest.warehouse import build as warehouse_build
 
-    project = tmp_path / "dbt_project"
-    shutil.copytree(warehouse_build.project_dir(), project, ignore=shutil.ignore_patterns("target", "logs"))
-    monkeypatch.setattr(warehouse_build, "project_dir", lambda: project)
+    project = _project_copy(tmp_path, monkeypatch)
     first, _ = warehouse_build._invoke(database_url, ["ls", "--resource-type", "model", "--select", "dim_month"], None)
     assert first.success
     assert (project / "target" / "partial_parse.msgpack").exists()
@@ -125,3 +123,64 @@ def test_a_macro_edited_after_a_parse_does_not_break_the_next_build(database_url
     again, _ = warehouse_build._invoke(database_url, ["ls", "--resource-type", "model", "--select", "dim_month"], None)
     assert again.exception is None and again.success
     assert [str(n) for n in again.result] == ["ntm.marts.dim_month"]
+
+
+def _project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    from ingest.warehouse import build as warehouse_build
+
+    project = tmp_path / "dbt_project"
+    shutil.copytree(warehouse_build.project_dir(), project, ignore=shutil.ignore_patterns("target", "logs"))
+    monkeypatch.setattr(warehouse_build, "project_dir", lambda: project)
+    return project
+
+
+def _full_parses(project: Path) -> list[str]:
+    """Per dbt invocation that parsed the whole project, the first reason dbt logged."""
+    runs = (project / "logs" / "dbt.log").read_text(encoding="utf-8").split("Running with dbt=")[1:]
+    reasons = [[line.split("]: ", 1)[1] for line in run.splitlines() if "Unable to do partial parsing" in line]
+               for run in runs]
+    return [r[0] for r in reasons if r]
+
+
+def test_each_database_keeps_its_own_parse(database_url: str, fresh_database_url: str, tmp_path: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """Builds of two databases in turn parse the project once per database, not once per build
+    (dbt's one saved parse is for the last database: 5-6 s of parsing each time it changes)."""
+    from ingest.warehouse.build import _invoke
+
+    project = _project_copy(tmp_path, monkeypatch)
+    ls = ["ls", "--resource-type", "model", "--select", "dim_month"]
+    for url in (database_url, fresh_database_url, database_url, fresh_database_url, database_url):
+        res, _ = _invoke(url, ls, None)
+        assert res.success and [str(n) for n in res.result] == ["ntm.marts.dim_month"]
+    assert _full_parses(project) == ["Unable to do partial parsing because saved manifest not found. Starting full parse.",
+                                     "Unable to do partial parsing because profile has changed"]
+    assert len(list((project / "target" / "parses").glob("*.msgpack"))) == 2
+
+    monkeypatch.setenv("NTM_PROVINCES", "27")        # other vars: a parse of their own, then reused
+    for _ in range(2):
+        assert _invoke(database_url, ls, None)[0].success
+    assert len(_full_parses(project)) == 3
+    assert len(list((project / "target" / "parses").glob("*.msgpack"))) == 3
+
+
+def test_a_saved_parse_of_another_database_is_parsed_afresh(database_url: str, fresh_database_url: str,
+                                                            tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A saved parse that does not match (copied, or replaced by a parallel build) costs a full
+    parse, never a build against the wrong database; the right parse is then kept."""
+    from ingest.warehouse.build import _invoke
+
+    project = _project_copy(tmp_path, monkeypatch)
+    ls = ["ls", "--resource-type", "model", "--select", "dim_month"]
+    assert _invoke(database_url, ls, None)[0].success
+    assert _invoke(fresh_database_url, ls, None)[0].success
+    saved = {p.stat().st_mtime_ns: p for p in (project / "target" / "parses").glob("*.msgpack")}
+    first, second = (saved[k] for k in sorted(saved))
+    shutil.copyfile(first, second)                   # the fresh database's slot now holds the other's parse
+    res, _ = _invoke(fresh_database_url, ["run", "--select", "+dim_month"], None)
+    assert res.success
+    assert _full_parses(project)[-1] == "Unable to do partial parsing because profile has changed"
+    with psycopg.connect(fresh_database_url) as conn:
+        assert conn.execute("SELECT count(*) > 0 FROM marts.dim_month").fetchone()[0]
+    assert _invoke(fresh_database_url, ls, None)[0].success
+    assert len(_full_parses(project)) == 3           # kept: no parse the second time
