@@ -168,7 +168,7 @@ STAGES = {  # stage → (module, attribute) whose calls it is; looked up at call
              ("ingest.intake.reader", "read_submission")],
     "validate": [("ingest.quality.validate", "validate_batch")],
     "audit": [("ingest.store.runs", "record_runs"), ("ingest.store.runs", "record_batch"),
-              ("ingest.store.statements", "record_reader_run")],
+              ("ingest.store.statements", "record_reader_run")],  # before 2026-12-07; now record_batch
     # COPY into `validated` (the validate step) and the move into raw (the load step); the names
     # of the code before 2026-12-02 (one COPY per file and table) are kept for a before/after run
     "load": [("ingest.store.statements", "stage_frames"), ("ingest.store.statements", "move_staged"),

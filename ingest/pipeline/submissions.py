@@ -106,6 +106,8 @@ def _record_refused(conn: psycopg.Connection, name: str, refused: Refused, pipel
     received and rejected at once, with its findings; nothing is kept in the archive (empty
     archive_path) and the hash stands for the refusal (filecheck.marker_sha256). The same
     refusal again is a duplicate, like the same bytes again."""
+    from ingest.store.runs import reader_run, record_runs
+
     sha = marker_sha256(name, refused.findings)
     earlier = store.earlier_with_hash(conn, sha)
     stand_in = Archived(name, sha, refused.size, refused.file_format, "")
@@ -117,7 +119,7 @@ def _record_refused(conn: psycopg.Connection, name: str, refused: Refused, pipel
         if earlier:
             return sid
         now = datetime.now(UTC)
-        store.record_reader_run(conn, sid, now, now, refused.findings, 0, pipeline_run_id)
+        record_runs(conn, [reader_run(now, now, refused.findings, 0)], sid, pipeline_run_id)
         store.set_status(conn, sid, "rejected", f"refused on receipt: {refused}")
     return sid
 
@@ -151,17 +153,13 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
         gx.join()
         from ingest.quality.validate import validate_batch
 
+        verdicts.update({s["submission_id"]: s["status"] for s in subs if s["submission_id"] not in read})
+        reads = _record_reads(conn, [s for s in subs if s["submission_id"] in read], read, started)
         for sub in subs:
             sid = sub["submission_id"]
             if sid not in read:
-                verdicts[sid] = sub["status"]
                 continue
-            try:
-                ok = _read_one(conn, sub, read[sid], started)
-            except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files
-                _internal_error(conn, sid, exc)
-                ok = False
-            if ok:
+            if reads[sid]:
                 passed.append(sub)
             else:
                 verdicts[sid] = "rejected"
@@ -225,21 +223,49 @@ def _import_in_background(module: str) -> threading.Thread:
     return thread
 
 
-def _read_one(conn: psycopg.Connection, sub: dict[str, Any], result: Any, started: datetime) -> bool:
-    """Record the reader's run of one file (read by a worker process: a crash there rejects this
-    file only); whether it passed the reader's checks."""
-    sid = sub["submission_id"]
-    meta = result.meta
-    started, finished = result.timing or (started, datetime.now(UTC))
-    with conn.transaction():
-        store.set_meta(conn, sid, meta)
-        findings = list(result.findings) + _name_hint_findings(sub, meta)
-        store.record_reader_run(conn, sid, started, finished, findings, len(result.frames),
-                                sub["pipeline_run_id"])
-        if result.rejected:
-            store.set_status(conn, sid, "rejected", "failed the reader's checks: see audit.finding")
-            return False
-        return True
+def _record_reads(conn: psycopg.Connection, subs: list[dict[str, Any]], read: dict[int, Any],
+                  started: datetime) -> dict[int, bool]:
+    """Record the reader's run of each file (read by a worker process: a crash there rejects that
+    file only) and what its thong_tin declares; per submission, whether it passed the reader's
+    checks. One statement per kind for the batch, in one transaction; when a file's values make it
+    fail, each file in its own transaction (one bad file never blocks the others)."""
+    from ingest.store.runs import reader_run
+
+    entries: list[tuple[dict[str, Any], Any, Any]] = []
+    passed: dict[int, bool] = {}
+    for sub in subs:
+        sid, result = sub["submission_id"], read[sub["submission_id"]]
+        try:
+            findings = list(result.findings) + _name_hint_findings(sub, result.meta)
+            entries.append((sub, result, reader_run(*(result.timing or (started, datetime.now(UTC))),
+                                                    findings, len(result.frames))))
+        except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files
+            _internal_error(conn, sid, exc)
+            passed[sid] = False
+    try:
+        with conn.transaction():
+            return passed | _write_reads(conn, entries)
+    except _ONE_FILES_FAULT:
+        pass
+    for entry in entries:
+        sid = entry[0]["submission_id"]
+        try:
+            with conn.transaction():
+                passed |= _write_reads(conn, [entry])
+        except _ONE_FILES_FAULT as exc:
+            _internal_error(conn, sid, exc)
+            passed[sid] = False
+    return passed
+
+
+def _write_reads(conn: psycopg.Connection, entries: list[tuple[dict[str, Any], Any, Any]]) -> dict[int, bool]:
+    from ingest.store.runs import record_batch
+
+    store.set_metas(conn, [(sub["submission_id"], result.meta) for sub, result, _ in entries])
+    record_batch(conn, [(sub["submission_id"], sub["pipeline_run_id"], [run]) for sub, _, run in entries])
+    rejected = [sub["submission_id"] for sub, result, _ in entries if result.rejected]
+    store.set_statuses(conn, rejected, "rejected", "failed the reader's checks: see audit.finding")
+    return {sub["submission_id"]: not result.rejected for sub, result, _ in entries}
 
 
 def _batch_items(conn: psycopg.Connection, subs: list[dict[str, Any]],

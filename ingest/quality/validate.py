@@ -43,7 +43,7 @@ class ValidationRun:
     success: bool
     evaluated: int
     failed: int
-    gx_result: dict
+    gx_result: dict | None  # None for the reader's own run
     data_docs_url: str | None
     findings: list[Finding] = field(default_factory=list)
     period: date | None = None  # for mart checks (audit.validation_run.period)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import psycopg
 
+from ingest.findings import Finding
 from ingest.quality.validate import ValidationRun
 from ingest.store.statements import copy_findings
 
 # One submission's runs: (submission_id or None for a mart check, pipeline_run_id, runs)
 SubmissionRuns = tuple[int | None, int | None, list[ValidationRun]]
+
+
+def reader_run(started_at: datetime, finished_at: datetime, findings: list[Finding], sheets_read: int) -> ValidationRun:
+    """The reader's own checks of one file, recorded like a validation run (suite `reader`)."""
+    errors = sum(f.severity == "error" for f in findings)
+    return ValidationRun("reader", started_at, finished_at, errors == 0, sheets_read, len(findings), None, None,
+                         list(findings))
 
 
 def record_runs(conn: psycopg.Connection, runs: list[ValidationRun], submission_id: int | None,

@@ -69,12 +69,15 @@ def submissions(conn: psycopg.Connection, submission_ids: list[int]) -> list[dic
     return [by_id[sid] for sid in submission_ids]
 
 
-def set_meta(conn: psycopg.Connection, submission_id: int, meta: dict[str, Any]) -> None:
-    conn.execute(
+def set_metas(conn: psycopg.Connection, metas: list[tuple[int, dict[str, Any]]]) -> None:
+    """What each submission's thong_tin declares (unit, province, period, version, date), one
+    pipelined statement for a batch."""
+    conn.cursor().executemany(
         """UPDATE audit.submission SET submitting_unit_code = %s, province_code = %s, period = %s,
                   version = %s, submitted_on = %s WHERE submission_id = %s""",
-        (meta.get("submitting_unit_code"), meta.get("province_code"), meta.get("period"),
-         meta.get("version"), _date_or_none(meta.get("submitted_on")), submission_id),
+        [(meta.get("submitting_unit_code"), meta.get("province_code"), meta.get("period"),
+          meta.get("version"), _date_or_none(meta.get("submitted_on")), submission_id)
+         for submission_id, meta in metas],
     )
 
 
@@ -88,32 +91,22 @@ def _date_or_none(value: Any) -> date | None:
 
 
 def set_status(conn: psycopg.Connection, submission_id: int, status: str, reason: str | None = None) -> None:
-    conn.execute(
-        "UPDATE audit.submission SET status = %s, status_reason = coalesce(%s, status_reason) "
-        "WHERE submission_id = %s",
-        (status, reason, submission_id),
-    )
+    set_statuses(conn, [submission_id], status, reason)
+
+
+def set_statuses(conn: psycopg.Connection, submission_ids: list[int], status: str, reason: str | None = None) -> None:
+    if submission_ids:
+        conn.execute(
+            "UPDATE audit.submission SET status = %s, status_reason = coalesce(%s, status_reason) "
+            "WHERE submission_id = ANY(%s)",
+            (status, reason, list(submission_ids)),
+        )
 
 
 def mark_validated(conn: psycopg.Connection, submission_ids: list[int]) -> None:
     if submission_ids:
         conn.execute("UPDATE audit.submission SET validated_at = now() WHERE submission_id = ANY(%s)",
                      (submission_ids,))
-
-
-def record_reader_run(conn: psycopg.Connection, submission_id: int, started_at, finished_at,
-                      findings: list[Finding], sheets_read: int, pipeline_run_id: int | None) -> int:
-    """The reader's own checks, recorded like a validation run (suite `reader`)."""
-    errors = sum(f.severity == "error" for f in findings)
-    run_id = conn.execute(
-        """INSERT INTO audit.validation_run (submission_id, suite, started_at, finished_at, success,
-                                             evaluated, failed, gx_result, pipeline_run_id)
-           VALUES (%s, 'reader', %s, %s, %s, %s, %s, NULL, %s) RETURNING run_id""",
-        (submission_id, started_at, finished_at, errors == 0, sheets_read, len(findings), pipeline_run_id),
-    ).fetchone()[0]
-    if findings:
-        insert_findings(conn, submission_id, [(run_id, f) for f in findings])
-    return run_id
 
 
 def insert_findings(conn: psycopg.Connection, submission_id: int | None,

@@ -210,6 +210,35 @@ def test_rows_the_database_refuses_at_validate_reject_that_file_only(url, sample
     assert loaded == {ids[0]: "accepted", ids[1]: "rejected"}
 
 
+def test_a_declaration_the_database_refuses_rejects_that_file_only(url, sample) -> None:
+    """The reader's runs and declarations of a batch are recorded in one transaction; when one
+    file's values make it fail (a constraint added here for the test), each file is recorded on
+    its own: that file is rejected with an internal-error finding, the other goes on, and no run is
+    recorded twice."""
+    ids = pipeline.receive([str(p) for p in sample[:2]], url)
+    with psycopg.connect(url) as conn:
+        conn.execute(sql.SQL("ALTER TABLE audit.submission ADD CONSTRAINT test_refuse "
+                             "CHECK (submission_id <> {} OR submitting_unit_code IS NULL)").format(sql.Literal(ids[1])))
+    try:
+        verdicts = pipeline.validate(ids, url, build_docs=False)
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute("ALTER TABLE audit.submission DROP CONSTRAINT test_refuse")
+    assert [v["status"] for v in verdicts] == ["validated", "rejected"]
+    with psycopg.connect(url) as conn:
+        readers = conn.execute("SELECT submission_id, success FROM audit.validation_run WHERE suite = 'reader' "
+                               "ORDER BY 1").fetchall()
+        checks = conn.execute("SELECT check_name FROM audit.finding WHERE submission_id = %s", (ids[1],)).fetchall()
+        declared = conn.execute("SELECT submission_id, submitting_unit_code IS NOT NULL, status, status_reason "
+                                "FROM audit.submission ORDER BY 1").fetchall()
+    assert readers == [(ids[0], True)]
+    assert checks == [("internal_error",)]
+    assert declared[0][:3] == (ids[0], True, "received")
+    assert declared[1][:3] == (ids[1], False, "rejected") and "CheckViolation" in declared[1][3]
+    loaded = {o.submission_id: o.status for o in pipeline.load(ids, url)}
+    assert loaded == {ids[0]: "accepted", ids[1]: "rejected"}
+
+
 def test_one_run_record_per_airflow_run(url) -> None:
     """A retried or cleared Airflow run reopens its own `audit.pipeline_run` row."""
     first = pipeline.start_run(url, "ntm_monthly", MONTH, "manual__2023-06-05")
