@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 
@@ -28,6 +30,18 @@ def statuses(url: str) -> list[tuple]:
         return conn.execute(
             "SELECT submission_id, status, version, superseded_by FROM audit.submission ORDER BY submission_id"
         ).fetchall()
+
+
+@contextmanager
+def refused(url: str, table: str, check: sql.Composable) -> Iterator[None]:
+    """A CHECK constraint `test_refuse` on `table` for the duration of the block."""
+    with psycopg.connect(url) as conn:
+        conn.execute(sql.SQL("ALTER TABLE {} ADD CONSTRAINT test_refuse CHECK ({})").format(sql.SQL(table), check))
+    try:
+        yield
+    finally:
+        with psycopg.connect(url) as conn:
+            conn.execute(sql.SQL("ALTER TABLE {} DROP CONSTRAINT test_refuse").format(sql.SQL(table)))
 
 
 def test_accepted_submission_is_archived_recorded_and_loaded(url, sample):
@@ -190,14 +204,8 @@ def test_rows_the_database_refuses_at_validate_reject_that_file_only(url, sample
     """Staging the batch's rows fails on one file's rows (a constraint added here for the test): the
     verdicts are recorded again file by file; that file is rejected, the other validated."""
     ids = pipeline.receive([str(p) for p in sample[:2]], url)
-    with psycopg.connect(url) as conn:
-        conn.execute(sql.SQL("ALTER TABLE validated.thong_tin ADD CONSTRAINT test_refuse CHECK (submission_id <> {})")
-                     .format(sql.Literal(ids[1])))
-    try:
+    with refused(url, "validated.thong_tin", sql.SQL("submission_id <> {}").format(sql.Literal(ids[1]))):
         verdicts = pipeline.validate(ids, url, build_docs=False)
-    finally:
-        with psycopg.connect(url) as conn:
-            conn.execute("ALTER TABLE validated.thong_tin DROP CONSTRAINT test_refuse")
     assert [v["status"] for v in verdicts] == ["validated", "rejected"]
     staged = staged_counts(url)
     assert staged["thong_tin"] == 1
@@ -216,14 +224,9 @@ def test_a_declaration_the_database_refuses_rejects_that_file_only(url, sample) 
     its own: that file is rejected with an internal-error finding, the other goes on, and no run is
     recorded twice."""
     ids = pipeline.receive([str(p) for p in sample[:2]], url)
-    with psycopg.connect(url) as conn:
-        conn.execute(sql.SQL("ALTER TABLE audit.submission ADD CONSTRAINT test_refuse "
-                             "CHECK (submission_id <> {} OR submitting_unit_code IS NULL)").format(sql.Literal(ids[1])))
-    try:
+    with refused(url, "audit.submission",
+                 sql.SQL("submission_id <> {} OR submitting_unit_code IS NULL").format(sql.Literal(ids[1]))):
         verdicts = pipeline.validate(ids, url, build_docs=False)
-    finally:
-        with psycopg.connect(url) as conn:
-            conn.execute("ALTER TABLE audit.submission DROP CONSTRAINT test_refuse")
     assert [v["status"] for v in verdicts] == ["validated", "rejected"]
     with psycopg.connect(url) as conn:
         readers = conn.execute("SELECT submission_id, success FROM audit.validation_run WHERE suite = 'reader' "
