@@ -28,6 +28,7 @@ pytest_plugins = [
     "tests.fixtures.corpus",
     "tests.fixtures.coverage",
     "tests.fixtures.dags",
+    "tests.fixtures.demo",
     "tests.fixtures.data_docs",
     "tests.fixtures.database",
     "tests.fixtures.faults",

@@ -273,16 +273,10 @@ def test_the_demo_plans_a_real_month() -> None:
     assert plan_months({JULY_2025: ["24"]})[0].late is None                      # one unit: all on time
 
 
-def test_the_demo_shows_a_real_month(fresh_database_url, tmp_path, monkeypatch, capsys) -> None:
-    from ingest.devtools.demo import run_demo
-
-    monkeypatch.setenv("NTM_STATE_DIR", str(tmp_path / "state"))
-    monkeypatch.delenv("NTM_PROVINCES", raising=False)
-    monkeypatch.delenv("NTM_INBOX", raising=False)
-    assert run_demo(fresh_database_url, [APRIL, MAY], "27") == 0
-    out = capsys.readouterr().out
+def test_the_demo_shows_a_real_month(demo_run) -> None:
+    out = demo_run.out
     # one inbox: the demo's files are where `ntm run` and Airflow look (NTM_INBOX's default)
-    inbox = tmp_path / "state" / "inbox"
+    inbox = demo_run.state_dir / "inbox"
     assert sorted(p.name for p in (inbox / "2023-04").iterdir())[:2] == ["2023-04_258_v1.xlsx", "2023-04_260_v1.xlsx"]
     assert (inbox / "2023-04" / "2023-04_262_v2_messy.xlsx").is_file()
     assert f"inbox (where `ntm run` and Airflow look): {inbox}/<YYYY-MM>/" in out
@@ -290,7 +284,7 @@ def test_the_demo_shows_a_real_month(fresh_database_url, tmp_path, monkeypatch, 
     assert "coverage 2023-04: 6 expected: 3 on time, 1 late, 1 missing, 1 rejected" in out
     assert "coverage 2023-05: 6 expected: 3 on time, 1 late, 1 missing, 1 rejected" in out
     assert " xã" in out and "Xã meeting the NTM standard, 05/2023" in out
-    cov = {r["district_code"]: r for r in coverage(fresh_database_url, APRIL)}
+    cov = {r["district_code"]: r for r in coverage(demo_run.url, APRIL)}
     assert {u: r["status"] for u, r in cov.items()} == {
         "258": "late", "259": "missing", "260": "rejected", "262": "accepted", "263": "accepted", "264": "accepted"}
     # 262 corrected April with a version 2 on 20 May: in force, and not late (v1 was on time)
