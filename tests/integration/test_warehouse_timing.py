@@ -15,6 +15,13 @@ from tests.fixtures.warehouse import commune_codes, district_codes, months, prov
 PROVINCE = "38"   # Thanh Hóa: 26 districts, 453 xã (547 commune-level units with its wards and townships)
 
 
+def _last_writes(url: str) -> dict[str, int]:
+    """The newest transaction that wrote each fact table."""
+    with psycopg.connect(url) as conn:
+        return {fact: conn.execute(f"SELECT max(xmin::text::bigint) FROM marts.{fact}").fetchone()[0]
+                for fact in ("fct_commune_criteria", "fct_commune_status", "fct_funding", "fct_ocop_product")}
+
+
 def _fact_rows_by_xmin(url: str) -> dict[str, int]:
     """Rows of each fact table written by the latest transaction that wrote it, per month."""
     out = {}
@@ -33,8 +40,10 @@ def test_one_new_month_incremental_vs_full_refresh(fresh_database_url: str) -> N
     province_history(url, PROVINCE, history)
     first = build(url)
     assert first.success, [str(f) for f in first.failures]
+    written = _last_writes(url)
     idle = build(url)                                   # nothing changed: nothing rewritten
     assert idle.success
+    assert _last_writes(url) == written
 
     rng = random.Random(99)
     with psycopg.connect(url) as conn:
