@@ -10,7 +10,6 @@ import shutil
 
 import pytest
 
-from ingest.store.db import migrate_all
 from tests.fixtures.airflow import (
     BAD_MONTH,
     INBOX_MONTHS,
@@ -21,15 +20,12 @@ from tests.fixtures.airflow import (
     local_airflow,
     with_xa,
 )
-from tests.fixtures.database import create_database, drop_database
+from tests.fixtures.database import migrated_database
 
 
 @pytest.fixture(scope="package")
 def e2e_warehouse(server_url: str):
-    url = create_database(server_url, prefix="ntm_e2e")
-    migrate_all(url)
-    yield url
-    drop_database(server_url, url)
+    yield from migrated_database(server_url, "ntm_e2e")
 
 
 @pytest.fixture(scope="package")

@@ -22,7 +22,7 @@ import pytest
 from ingest.cli.main import main
 from ingest.store.db import migrate_all
 from tests.fixtures.airflow import MONTHLY, PROVINCE, LocalAirflow, local_airflow
-from tests.fixtures.database import create_database, drop_database
+from tests.fixtures.database import create_database, drop_database, migrated_database
 from tests.fixtures.s3 import S3Server, comparable_marts
 
 pytestmark = pytest.mark.e2e
@@ -43,10 +43,7 @@ def month_inbox(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def celery_warehouse(server_url: str):
-    url = create_database(server_url, prefix="ntm_celery")
-    migrate_all(url)
-    yield url
-    drop_database(server_url, url)
+    yield from migrated_database(server_url, "ntm_celery")
 
 
 @pytest.fixture(scope="module")
