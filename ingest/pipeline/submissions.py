@@ -13,10 +13,11 @@ from __future__ import annotations
 
 import importlib
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 
@@ -31,6 +32,8 @@ from ingest.store import statements as store
 from ingest.store.plan_history import previous_models
 
 Frames = dict[str, Any]
+E = TypeVar("E")
+T = TypeVar("T")
 
 # A version may exceed the highest already received for its unit and period by at most this much
 # (a few corrections may be in flight at once; 2147483647 would leave no correction possible).
@@ -153,11 +156,11 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
         gx.join()
         from ingest.quality.validate import validate_batch
 
-        verdicts.update({s["submission_id"]: s["status"] for s in subs if s["submission_id"] not in read})
         reads = _record_reads(conn, [s for s in subs if s["submission_id"] in read], read, started)
         for sub in subs:
             sid = sub["submission_id"]
             if sid not in read:
+                verdicts[sid] = sub["status"]
                 continue
             if reads[sid]:
                 passed.append(sub)
@@ -178,24 +181,33 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
 _ONE_FILES_FAULT = (psycopg.DataError, psycopg.IntegrityError, ValueError, TypeError)
 
 
+def _each_file_on_fault(conn: psycopg.Connection, entries: list[E], sid_of: Callable[[E], int],
+                        write: Callable[[list[E]], dict[int, T]], refused: T) -> dict[int, T]:
+    """`write` the batch's entries in one transaction; when one file's values make it fail, each
+    entry in a transaction of its own, a file refused again rejected with an internal-error finding
+    (`refused` its result): one bad file never blocks the others."""
+    try:
+        with conn.transaction():
+            return write(entries)
+    except _ONE_FILES_FAULT:
+        pass
+    out: dict[int, T] = {}
+    for entry in entries:
+        try:
+            with conn.transaction():
+                out |= write([entry])
+        except _ONE_FILES_FAULT as exc:
+            _internal_error(conn, sid_of(entry), exc)
+            out[sid_of(entry)] = refused
+    return out
+
+
 def _record_verdicts(conn: psycopg.Connection, pending: dict[int, tuple[dict[str, Any], Any]],
                      runs: dict[int, list[Any]]) -> dict[int, str]:
     """Record the validation runs and verdicts of the batch, and stage the rows of the validated
     submissions in `validated` for the loader, all in one transaction."""
-    try:
-        with conn.transaction():
-            return _verdicts(conn, list(pending.items()), runs)
-    except _ONE_FILES_FAULT:
-        pass
-    verdicts: dict[int, str] = {}
-    for sid, entry in pending.items():
-        try:
-            with conn.transaction():
-                verdicts.update(_verdicts(conn, [(sid, entry)], runs))
-        except _ONE_FILES_FAULT as exc:
-            _internal_error(conn, sid, exc)
-            verdicts[sid] = "rejected"
-    return verdicts
+    return _each_file_on_fault(conn, list(pending.items()), lambda entry: entry[0],
+                               lambda entries: _verdicts(conn, entries, runs), "rejected")
 
 
 def _verdicts(conn: psycopg.Connection, entries: list[tuple[int, tuple[dict[str, Any], Any]]],
@@ -242,20 +254,8 @@ def _record_reads(conn: psycopg.Connection, subs: list[dict[str, Any]], read: di
         except Exception as exc:  # noqa: BLE001 - a bug must not stop the other files
             _internal_error(conn, sid, exc)
             passed[sid] = False
-    try:
-        with conn.transaction():
-            return passed | _write_reads(conn, entries)
-    except _ONE_FILES_FAULT:
-        pass
-    for entry in entries:
-        sid = entry[0]["submission_id"]
-        try:
-            with conn.transaction():
-                passed |= _write_reads(conn, [entry])
-        except _ONE_FILES_FAULT as exc:
-            _internal_error(conn, sid, exc)
-            passed[sid] = False
-    return passed
+    return passed | _each_file_on_fault(conn, entries, lambda entry: entry[0]["submission_id"],
+                                        lambda batch: _write_reads(conn, batch), False)
 
 
 def _write_reads(conn: psycopg.Connection, entries: list[tuple[dict[str, Any], Any, Any]]) -> dict[int, bool]:

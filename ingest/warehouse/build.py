@@ -103,8 +103,9 @@ def _saved_parse(directory: Path, env: dict[str, str], dbt_vars_json: str) -> Pa
     """Where the parse for this database and these vars is kept: target/parses/<key>.msgpack.
 
     dbt keeps one saved parse (target/partial_parse.msgpack) and parses the whole project again
-    (5-6 s) whenever the database or the vars differ from the last invocation's: its state check
-    hashes the connection (host, port, user, database) and the vars. A process that builds more
+    (3-6 s; 3.1 s median in a CI run against 0.55 s reusing a parse) whenever the database or the
+    vars differ from the last invocation's: its state check hashes the connection (host, port,
+    user, database) and the vars. A process that builds more
     than one database in turn (a staging and a production warehouse, the test suite) keeps one
     saved parse per database. dbt still checks the saved parse against the project and the
     connection, so a stale or mismatched copy only costs a full parse, never a wrong build."""

@@ -145,7 +145,7 @@ def _full_parses(project: Path) -> list[str]:
 def test_each_database_keeps_its_own_parse(database_url: str, fresh_database_url: str, tmp_path: Path,
                                            monkeypatch: pytest.MonkeyPatch) -> None:
     """Builds of two databases in turn parse the project once per database, not once per build
-    (dbt's one saved parse is for the last database: 5-6 s of parsing each time it changes)."""
+    (dbt's one saved parse is for the last database: 3-6 s of parsing each time it changes)."""
     from ingest.warehouse.build import _invoke
 
     project = _project_copy(tmp_path, monkeypatch)
