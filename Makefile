@@ -4,6 +4,11 @@
 
 NTM := .venv/bin/ntm
 PYTEST := .venv/bin/pytest
+# The suite runs on every core (pytest-xdist): the e2e tests share one worker and their services
+# (tests/conftest.py schedules them); each worker has its own local cluster. TEST_WORKERS=0 runs
+# it in one process.
+TEST_WORKERS ?= auto
+PARALLEL := -n $(TEST_WORKERS)
 
 setup:
 	@scripts/setup.sh
@@ -12,10 +17,10 @@ demo: setup
 	$(NTM) demo
 
 test: setup
-	$(PYTEST) -q
+	$(PYTEST) -q $(PARALLEL)
 
 test-fast: setup
-	$(PYTEST) -q -m "not e2e"
+	$(PYTEST) -q $(PARALLEL) -m "not e2e"
 
 test-unit: setup
 	$(PYTEST) -q tests/unit

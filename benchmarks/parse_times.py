@@ -15,10 +15,11 @@ import time
 from datetime import date
 from pathlib import Path
 
+from ingest.config import load_settings
 from ingest.devtools.generate import generate
 from ingest.intake.reader import read_submission
 from ingest.store.reference import load_admin_units
-from tests.fixtures.dags import ROOT, parse_dags
+from tests.fixtures.dags import parse_dags
 
 
 def admin_units_seconds() -> float:
@@ -51,7 +52,7 @@ def main(argv: list[str] | None = None) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
         for mode in ("task", "cosmos"):
-            if mode == "cosmos" and not (ROOT / "dbt_project" / "target" / "manifest.json").exists():
+            if mode == "cosmos" and not (load_settings().dbt_target_dir / "manifest.json").exists():
                 print("DAG folder parse (cosmos): skipped, no dbt manifest (run dbt parse)")
                 continue
             (root / mode).mkdir()

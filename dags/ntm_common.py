@@ -253,11 +253,11 @@ def cosmos_dbt_group(group_id: str = "dbt"):
         dbt_vars,  # the configuration's dbt vars (NTM_PROVINCES), as `ntm transform`
     )
 
-    project = PROJECT_ROOT / "dbt_project"
-    dbt_bin = load_settings().dbt_executable
+    project, settings = PROJECT_ROOT / "dbt_project", load_settings()
+    dbt_bin = settings.dbt_executable
     return DbtTaskGroup(
         group_id=group_id,
-        project_config=ProjectConfig(dbt_project_path=project, manifest_path=project / "target" / "manifest.json"),
+        project_config=ProjectConfig(dbt_project_path=project, manifest_path=settings.dbt_target_dir / "manifest.json"),
         profile_config=ProfileConfig(profile_name="ntm", target_name="default",
                                      profiles_yml_filepath=project / "profiles.yml"),
         execution_config=ExecutionConfig(dbt_executable_path=str(dbt_bin)),

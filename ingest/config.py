@@ -33,6 +33,8 @@ tests/unit/test_config.py checks this docstring, README.md and .env.example agai
 | `NTM_DBT_EXECUTABLE` | `dbt` beside the Python interpreter | DAG: the dbt executable cosmos runs |
 | `NTM_DBT_WORK_MEM` | 256MB | PostgreSQL `work_mem` of the dbt build's sessions (libpq's PGOPTIONS): the server's 4MB default makes a build's large group-bys and sorts spill to disk (a national month's incremental build at two years of history: 28 s with 4MB, 23 s with 256MB) |
 | `NTM_DBT_LOG_LEVEL` | info | level of dbt's own log file (`dbt_project/logs/dbt.log`); `debug` adds every SQL statement (each node's SQL is in `dbt_project/target/run/` anyway) and costs a small build about 1 s of its 11 s |
+| `NTM_DBT_TARGET_DIR` | `$NTM_HOME/dbt_project/target` | dbt's target folder: manifest, compiled SQL, saved parses, dbt docs; builds that run at the same time on one machine each need their own (the test suite gives each worker one) |
+| `NTM_DBT_LOG_DIR` | `$NTM_HOME/dbt_project/logs` | dbt's own log file (`dbt.log`) |
 | `PGUSER` | postgres | libpq's user for dbt when the database URL names none |
 | `PGPASSWORD` | none | libpq's password for dbt when the database URL names none |
 | `NTM_MAX_COLUMNS` | 500 | most columns per sheet (declared or real extent) |
@@ -189,6 +191,14 @@ class Settings(BaseSettings):
         "info", description="level of dbt's own log file (`dbt_project/logs/dbt.log`); `debug` adds every SQL "
                             "statement (each node's SQL is in `dbt_project/target/run/` anyway) and costs a small "
                             "build about 1 s of its 11 s")
+    dbt_target_dir: ResolvedPath = Field(
+        default_factory=lambda d: d.get("home", PROJECT_ROOT) / "dbt_project" / "target",
+        json_schema_extra=_shown("`$NTM_HOME/dbt_project/target`"),
+        description="dbt's target folder: manifest, compiled SQL, saved parses, dbt docs; builds that run at "
+                    "the same time on one machine each need their own (the test suite gives each worker one)")
+    dbt_log_dir: ResolvedPath = Field(
+        default_factory=lambda d: d.get("home", PROJECT_ROOT) / "dbt_project" / "logs",
+        json_schema_extra=_shown("`$NTM_HOME/dbt_project/logs`"), description="dbt's own log file (`dbt.log`)")
     pguser: str | None = Field(None, validation_alias="PGUSER", json_schema_extra=_shown("postgres"),
                                description="libpq's user for dbt when the database URL names none")
     pgpassword: SecretStr | None = Field(None, validation_alias="PGPASSWORD", json_schema_extra=_shown("none"),

@@ -9,6 +9,7 @@ The fixtures live in tests/fixtures/ and are registered here.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -51,10 +52,77 @@ pytest_plugins = [
 ]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test with the layer its folder names."""
+# Modules that share a session-scoped fixture built once (a demo run, a warehouse): under
+# pytest-xdist (`make test` runs `-n auto`) they run on the same worker, so it is built once.
+# The collection below refuses a module that uses one of these fixtures without being listed.
+SHARED_BY = {
+    "tests/integration/test_coverage.py": "demo_run",
+    "tests/integration/test_plans_demo.py": "demo_run",
+    "tests/integration/test_warehouse.py": "warehouse",
+    "tests/integration/test_bulletin_scenario.py": "warehouse",
+}
+
+
+def scope_of(nodeid: str) -> str:
+    """What pytest-xdist hands to one worker as a whole: every e2e test (they share the services
+    started for tests/e2e: one Airflow, one Superset), the modules sharing a session fixture,
+    otherwise one module (its module-scoped fixtures are built once)."""
+    module = nodeid.split("::", 1)[0]
+    if module.startswith("tests/e2e/"):
+        return "tests/e2e"
+    return SHARED_BY.get(module, module)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
+    """xdist's scope scheduling, with the scopes of `scope_of`, in collection order: the e2e tests
+    (the longest scope) start first, the short unit modules come last and fill the end."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    config.option.loadscopereorder = False
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return scope_of(nodeid)
+
+    return SharedFixtureScheduling(config, log)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Under pytest-xdist, each worker gets its own state folder (so its own local PostgreSQL
+    cluster, archive, inbox and Data Docs) and its own dbt target and log folders: workers never
+    share a cluster's roles, a file or dbt's saved parse."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return
+    from ingest.config import load_settings
+
+    state = load_settings().state_dir / "workers" / worker
+    os.environ["NTM_STATE_DIR"] = str(state)
+    os.environ.setdefault("NTM_DBT_TARGET_DIR", str(state / "dbt_target"))
+    os.environ.setdefault("NTM_DBT_LOG_DIR", str(state / "dbt_logs"))
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """A worker's own cluster is a test cluster: stopped when the worker ends."""
+    if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("NTM_DATABASE_URL"):
+        from ingest.config import load_settings
+        from ingest.store import localdb
+
+        localdb.stop(load_settings())
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Mark each test with the layer its folder names; refuse a test that uses a shared session
+    fixture from a module SHARED_BY does not list (it would build the fixture on a second worker)."""
     tests_dir = Path(__file__).resolve().parent
+    shared = set(SHARED_BY.values())
     for item in items:
         layer = Path(item.path).resolve().relative_to(tests_dir).parts[0]
         if layer in LAYERS:
             item.add_marker(layer)
+        module = Path(item.path).resolve().relative_to(tests_dir.parent).as_posix()
+        for name in shared & set(getattr(item, "fixturenames", ())):
+            if layer != "e2e" and SHARED_BY.get(module) != name:
+                raise pytest.UsageError(f"{item.nodeid} uses the session fixture {name}: list {module} "
+                                        "in SHARED_BY (tests/conftest.py) so that it runs on the same worker")

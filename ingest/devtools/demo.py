@@ -288,7 +288,7 @@ def run_demo(database_url: str | None, months: list[date], province: str) -> int
     console.print("BI: `make bi` starts Apache Superset with the dashboards on these marts; a login for "
                   "any SQL client: `.venv/bin/ntm db create-login NAME --role bi_reader [--province CODE]`")
     console.print(f"Data Docs (validation results): {settings.data_docs_dir / 'index.html'}")
-    console.print(f"dbt docs: `make docs`, then {settings.dbt_project_dir / 'target' / 'index.html'}")
+    console.print(f"dbt docs: `make docs`, then {settings.dbt_target_dir / 'index.html'}")
     console.print(f"archive of every received file: {settings.archive_url}")
     console.print(f"inbox (where `ntm run` and Airflow look): {inbox}/<YYYY-MM>/; more months that continue "
                   f"these: `.venv/bin/ntm generate --province {province} --months "

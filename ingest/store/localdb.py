@@ -12,11 +12,13 @@ production one.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -196,8 +198,21 @@ def _init(cluster: Cluster) -> None:
         raise LocalDbError(f"initdb failed:\n{res.stderr}")
 
 
+# One start at a time on this machine: two processes starting the same cluster at once would both
+# run initdb or pg_ctl, and two clusters starting at once (test workers) would pick the same port.
+START_LOCK = Path(tempfile.gettempdir()) / "ntm-localdb-start.lock"
+
+
 def start(settings: Settings) -> str:
-    """Start the local cluster (initialising it the first time) and return its URL. Idempotent."""
+    """Start the local cluster (initialising it the first time) and return its URL. Idempotent, and
+    safe when several processes start clusters at the same time (START_LOCK)."""
+    START_LOCK.touch(mode=0o666, exist_ok=True)
+    with START_LOCK.open("rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        return _start(settings)
+
+
+def _start(settings: Settings) -> str:
     cluster = Cluster.of(settings)
     if not (cluster.data_dir / "PG_VERSION").exists():
         _init(cluster)

@@ -78,6 +78,11 @@ def project_dir() -> Path:
     return load_settings().dbt_project_dir
 
 
+def target_dir() -> Path:
+    """dbt's target folder (NTM_DBT_TARGET_DIR): manifest, compiled SQL, saved parses, dbt docs."""
+    return load_settings().dbt_target_dir
+
+
 def _node_line(event: Any) -> str | None:
     """One line for a finished node (model, test, seed, snapshot, unit test), else None."""
     if event.info.name != "NodeFinished":
@@ -99,7 +104,7 @@ def dbt_vars(settings: Settings | None = None) -> dict[str, str]:
 PARSES_KEPT = 16  # saved parses kept in target/parses/, the most recently used ones
 
 
-def _saved_parse(directory: Path, env: dict[str, str], dbt_vars_json: str) -> Path:
+def _saved_parse(target: Path, env: dict[str, str], dbt_vars_json: str) -> Path:
     """Where the parse for this database and these vars is kept: target/parses/<key>.msgpack.
 
     dbt keeps one saved parse (target/partial_parse.msgpack) and parses the whole project again
@@ -110,7 +115,7 @@ def _saved_parse(directory: Path, env: dict[str, str], dbt_vars_json: str) -> Pa
     saved parse per database. dbt still checks the saved parse against the project and the
     connection, so a stale or mismatched copy only costs a full parse, never a wrong build."""
     key = "\x00".join([env["DBT_HOST"], env["DBT_PORT"], env["DBT_USER"], env["DBT_DBNAME"], dbt_vars_json])
-    return directory / "target" / "parses" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.msgpack"
+    return target / "parses" / f"{hashlib.sha1(key.encode()).hexdigest()[:16]}.msgpack"
 
 
 def _keep_parse(written: Path, saved: Path, since_ns: int) -> None:
@@ -133,7 +138,8 @@ def _keep_parse(written: Path, saved: Path, since_ns: int) -> None:
 def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, float]:
     from dbt.cli.main import dbtRunner
 
-    directory = project_dir()
+    settings = load_settings()
+    directory, target = project_dir(), settings.dbt_target_dir
     callbacks = []
     if progress is not None:
         def on_event(event: Any) -> None:
@@ -144,10 +150,10 @@ def _invoke(url: str, args: list[str], progress: Progress | None) -> tuple[Any, 
         callbacks.append(on_event)
     vars_json = json.dumps(dbt_vars())
     env = dbt_env(url)
-    written, saved = directory / "target" / "partial_parse.msgpack", _saved_parse(directory, env, vars_json)
+    written, saved = target / "partial_parse.msgpack", _saved_parse(target, env, vars_json)
     full_args = [*args, "--vars", vars_json, "--project-dir", str(directory), "--profiles-dir", str(directory),
-                 "--quiet", "--log-level-file", load_settings().dbt_log_level, "--log-path", str(directory / "logs"),
-                 "--target-path", str(directory / "target")]
+                 "--quiet", "--log-level-file", settings.dbt_log_level, "--log-path", str(settings.dbt_log_dir),
+                 "--target-path", str(target)]
     with _DBT_LOCK, environment(env):
         t0, since_ns = time.perf_counter(), time.time_ns()
         reuse = ["--partial-parse-file-path", str(saved)] if saved.exists() else []
@@ -201,4 +207,4 @@ def docs_generate(url: str) -> Path:
     res, _ = _invoke(url, ["docs", "generate"], None)
     if not res.success:
         raise RuntimeError(f"dbt docs generate failed: {res.exception}")
-    return project_dir() / "target"
+    return target_dir()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ingest.warehouse.build import _invoke, project_dir
+from ingest.warehouse.build import _invoke, target_dir
 
 STATIC_PAGE = "static_index.html"
 
@@ -20,7 +20,7 @@ def static_docs(url: str) -> Path:
     res, _ = _invoke(url, ["docs", "generate", "--static"], None)
     if not res.success:
         raise RuntimeError(f"dbt docs generate --static failed: {res.exception}")
-    return project_dir() / "target" / STATIC_PAGE
+    return target_dir() / STATIC_PAGE
 
 
 def main() -> None:

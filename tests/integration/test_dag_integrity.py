@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ingest.config import load_settings
-from tests.fixtures.dags import DAGS, PARSE, ROOT, TRAP, _airflow_env, parse_dags
+from tests.fixtures.dags import DAGS, PARSE, TRAP, _airflow_env, parse_dags
 
 DAG_IDS = {"ntm_monthly", "ntm_rebuild", "ntm_raw_watch"}
 HEAVY = ("pandas", "great_expectations", "dbt", "psycopg", "ingest.pipeline", "ingest.intake.reader", "openpyxl")
@@ -71,9 +71,9 @@ def test_rebuild_dag_shape(parsed: dict) -> None:
 
 
 def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
-    manifest = ROOT / "dbt_project" / "target" / "manifest.json"
+    manifest = load_settings().dbt_target_dir / "manifest.json"
     if not manifest.exists():
-        pytest.skip("dbt_project/target/manifest.json not built (dbt parse)")
+        pytest.skip(f"{manifest} not built (dbt parse)")
     parsed = parse_dags(tmp_path, NTM_DBT_MODE="cosmos")
     assert parsed["errors"] == {}
     tasks = parsed["dags"]["ntm_monthly"]["tasks"]

@@ -12,7 +12,7 @@ from datetime import date
 import psycopg
 
 from ingest.store.reference import load_reference_table
-from ingest.warehouse.build import build, project_dir
+from ingest.warehouse.build import build, target_dir
 from tests.fixtures.warehouse import commune_codes, months, resubmit, synthetic_month
 
 KEYS = {
@@ -278,7 +278,7 @@ def _rebuilt(url: str) -> dict[str, str]:
 def _view_test_window() -> str:
     """The condition the latest invocation's key test of the view int_commune_month ran with (from
     the SQL dbt ran: target/run), '' when it read every row."""
-    ran = (project_dir() / "target" / "run" / "ntm" / "models" / "intermediate" / "_intermediate.yml"
+    ran = (target_dir() / "run" / "ntm" / "models" / "intermediate" / "_intermediate.yml"
            / "primary_key_int_commune_month_month__commune_code.sql").read_text(encoding="utf-8")
     found = re.search(r'"int_commune_month" where (.+?)\) dbt_subquery', ran)
     return found.group(1) if found else ""
@@ -301,7 +301,7 @@ def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_da
     assert build(url).success
     assert _rebuilt(url) == dict.fromkeys([*INCREMENTAL, VIEWS_KEY], "-infinity")
     assert _view_test_window() == ""
-    _assert_decided_once(json.loads((project_dir() / "target" / "manifest.json").read_text(encoding="utf-8")))
+    _assert_decided_once(json.loads((target_dir() / "manifest.json").read_text(encoding="utf-8")))
 
     with psycopg.connect(url) as conn:
         synthetic_month(conn, "38", "395", communes, date(2023, 5, 1), rng)

@@ -41,11 +41,12 @@ def test_dbt_log_file_has_the_statements_only_at_debug(database_url: str, monkey
                                                       level: str, logged: bool) -> None:
     import uuid
 
-    from ingest.warehouse.build import _invoke, project_dir
+    from ingest.config import load_settings
+    from ingest.warehouse.build import _invoke
 
     marker = f"log_marker_{uuid.uuid4().hex}"
     monkeypatch.setenv("NTM_DBT_LOG_LEVEL", level)
-    log_file = project_dir() / "logs" / "dbt.log"
+    log_file = load_settings().dbt_log_dir / "dbt.log"
     before = log_file.stat().st_size if log_file.exists() else 0
     res, _ = _invoke(database_url, ["show", "--inline", f"select 1 as {marker}"], None)
     assert res.success, res.exception
@@ -131,6 +132,8 @@ def _project_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     project = tmp_path / "dbt_project"
     shutil.copytree(warehouse_build.project_dir(), project, ignore=shutil.ignore_patterns("target", "logs"))
     monkeypatch.setattr(warehouse_build, "project_dir", lambda: project)
+    monkeypatch.setenv("NTM_DBT_TARGET_DIR", str(project / "target"))
+    monkeypatch.setenv("NTM_DBT_LOG_DIR", str(project / "logs"))
     return project
 
 
