@@ -88,6 +88,9 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     return SharedFixtureScheduling(config, log)
 
 
+WORKER_STATE = pytest.StashKey[Path]()
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Under pytest-xdist, each worker gets its own state folder (so its own local PostgreSQL
     cluster, archive, inbox and Data Docs) and its own dbt target and log folders: workers never
@@ -98,6 +101,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from ingest.config import load_settings
 
     state = load_settings().state_dir / "workers" / worker
+    config.stash[WORKER_STATE] = state
     os.environ["NTM_STATE_DIR"] = str(state)
     os.environ.setdefault("NTM_DBT_TARGET_DIR", str(state / "dbt_target"))
     os.environ.setdefault("NTM_DBT_LOG_DIR", str(state / "dbt_logs"))
@@ -105,11 +109,13 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_unconfigure(config: pytest.Config) -> None:
     """A worker's own cluster is a test cluster: stopped when the worker ends."""
-    if os.environ.get("PYTEST_XDIST_WORKER") and not os.environ.get("NTM_DATABASE_URL"):
-        from ingest.config import load_settings
+    state = config.stash.get(WORKER_STATE, None)
+    if state is not None and not os.environ.get("NTM_DATABASE_URL"):
+        from ingest.config import environment, load_settings
         from ingest.store import localdb
 
-        localdb.stop(load_settings())
+        with environment({"NTM_STATE_DIR": str(state)}):
+            localdb.stop(load_settings())
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

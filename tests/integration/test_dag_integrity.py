@@ -74,7 +74,7 @@ def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
     manifest = load_settings().dbt_target_dir / "manifest.json"
     if not manifest.exists():
         pytest.skip(f"{manifest} not built (dbt parse)")
-    parsed = parse_dags(tmp_path, NTM_DBT_MODE="cosmos")
+    parsed = parse_dags(tmp_path, NTM_DBT_MODE="cosmos", NTM_DBT_TARGET_DIR=str(manifest.parent))
     assert parsed["errors"] == {}
     tasks = parsed["dags"]["ntm_monthly"]["tasks"]
     models = [t for t in tasks if t.startswith("dbt.")]
