@@ -52,10 +52,16 @@ pytest_plugins = [
 ]
 
 
-# Modules that share a session-scoped fixture built once (a demo run, a warehouse): under
-# pytest-xdist (`make test` runs `-n auto`) they run on the same worker, so it is built once.
-# The collection below refuses a module that uses one of these fixtures without being listed.
+# Modules that share something started once: under pytest-xdist (`make test` runs `-n auto`) they
+# run on the same worker, one after the other. The e2e Airflow (package-scoped in tests/e2e) serves
+# two modules, and the Celery module starts an Airflow of its own, which must never run beside the
+# other (the same ports, e.g. the task-log server's); a demo run and the scenario warehouse are
+# session fixtures built once. The collection below refuses a module that uses one of these
+# fixtures without being listed.
 SHARED_BY = {
+    "tests/e2e/test_airflow_e2e.py": "airflow",
+    "tests/e2e/test_airflow_ops.py": "airflow",
+    "tests/e2e/test_airflow_celery.py": "airflow",
     "tests/integration/test_coverage.py": "demo_run",
     "tests/integration/test_plans_demo.py": "demo_run",
     "tests/integration/test_warehouse.py": "warehouse",
@@ -64,19 +70,18 @@ SHARED_BY = {
 
 
 def scope_of(nodeid: str) -> str:
-    """What pytest-xdist hands to one worker as a whole: every e2e test (they share the services
-    started for tests/e2e: one Airflow, one Superset), the modules sharing a session fixture,
-    otherwise one module (its module-scoped fixtures are built once)."""
+    """What pytest-xdist hands to one worker as a whole: the modules sharing something started
+    once (SHARED_BY), otherwise one module (its module-scoped fixtures, such as Superset and
+    Chromium, are started once)."""
     module = nodeid.split("::", 1)[0]
-    if module.startswith("tests/e2e/"):
-        return "tests/e2e"
     return SHARED_BY.get(module, module)
 
 
 @pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config: pytest.Config, log: object) -> object:
     """xdist's scope scheduling, with the scopes of `scope_of`, in collection order: the e2e tests
-    (the longest scope) start first, the short unit modules come last and fill the end."""
+    (the Airflow scope is the longest) start first, the short unit modules come last and fill the
+    end."""
     from xdist.scheduler import LoadScopeScheduling
 
     config.option.loadscopereorder = False
@@ -119,8 +124,8 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark each test with the layer its folder names; refuse a test that uses a shared session
-    fixture from a module SHARED_BY does not list (it would build the fixture on a second worker)."""
+    """Mark each test with the layer its folder names; refuse a test that uses a shared fixture
+    from a module SHARED_BY does not list (it would start the fixture on a second worker)."""
     tests_dir = Path(__file__).resolve().parent
     shared = set(SHARED_BY.values())
     for item in items:
@@ -129,6 +134,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
             item.add_marker(layer)
         module = Path(item.path).resolve().relative_to(tests_dir.parent).as_posix()
         for name in shared & set(getattr(item, "fixturenames", ())):
-            if layer != "e2e" and SHARED_BY.get(module) != name:
-                raise pytest.UsageError(f"{item.nodeid} uses the session fixture {name}: list {module} "
+            if SHARED_BY.get(module) != name:
+                raise pytest.UsageError(f"{item.nodeid} uses the shared fixture {name}: list {module} "
                                         "in SHARED_BY (tests/conftest.py) so that it runs on the same worker")
