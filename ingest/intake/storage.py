@@ -18,6 +18,7 @@ import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,26 @@ def exists(url: str) -> bool:
     if not is_remote(url):
         return local_path(url).exists()
     return bool(_call(url, filesystem(url).exists, url))
+
+
+def modified(location: str) -> datetime | None:
+    """When a file was last written (UTC): a local path's own time (a link's, not its target's),
+    an object's LastModified. None when it does not exist, and for a remote folder (no such time)."""
+    if not is_remote(location):
+        try:
+            return datetime.fromtimestamp(os.lstat(local_path(location)).st_mtime, UTC)
+        except FileNotFoundError:
+            return None
+    try:
+        info = filesystem(location).info(location)
+    except FileNotFoundError:
+        return None
+    except Exception as exc:  # noqa: BLE001 - see _call
+        raise _fail(location, exc) from exc
+    stamp = info.get("LastModified") if info.get("type") != "directory" else None
+    if isinstance(stamp, datetime):
+        return stamp if stamp.tzinfo else stamp.replace(tzinfo=UTC)
+    return None
 
 
 def put(local: Path, url: str) -> None:

@@ -3,22 +3,24 @@
 The monthly run receives what is in `<inbox>/<YYYY-MM>/` when it runs; a district's corrected
 file (version 2) dropped there later is picked up by the watcher (`ntm_raw_watch`, every 15
 minutes): `waiting` lists, for each month that a run has already closed, the files that appeared
-after it (modified after the run started: a stat, no read) and whose bytes were never received
-(SHA-256 not in `audit.submission`: a file is never received twice by the watcher). Months
-without a run yet are left to their monthly run. Local inbox folders only (an object-storage
-inbox is read by the monthly run).
+after it (modified after the run started: a stat, or an object's LastModified, no read) and whose
+bytes were never received (SHA-256 not in `audit.submission`: a file is never received twice by the
+watcher). Months without a run yet are left to their monthly run. The inbox is a folder or object
+storage (`s3://...`): a remote candidate is fetched into a temporary folder to be hashed, which is
+removed afterwards, so the watcher needs no worker's disk either.
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
-from datetime import UTC, date, datetime
+from datetime import date
 from functools import cache
 from pathlib import Path
 
 import psycopg
 
+from ingest.intake import storage
 from ingest.pipeline.files import discover, month_of
 
 
@@ -41,24 +43,18 @@ def _sha256(path: Path) -> str | None:
         return None
 
 
-def _modified(path: Path) -> datetime:
-    return datetime.fromtimestamp(os.lstat(path).st_mtime, UTC)
-
-
 def waiting(inbox: str, url: str) -> dict[str, list[str]]:
-    """{`YYYY-MM`: [paths]} of the corrections waiting in the inbox, for months already closed."""
-    if "://" in inbox and not inbox.startswith("file://"):
-        return {}
-    root = Path(inbox.removeprefix("file://"))
-    if not root.is_dir():
+    """{`YYYY-MM`: [paths or URLs]} of the corrections waiting in the inbox, for months already closed."""
+    if not storage.is_remote(inbox) and not storage.local_path(inbox).is_dir():
         return {}
     with psycopg.connect(url) as conn:
         closed = dict(conn.execute(_query()).fetchall())
         out: dict[str, list[str]] = {}
         for month, closed_at in sorted(closed.items()):
-            fresh = [Path(p) for p in discover(str(root), month_of(month))]
-            fresh = [p for p in fresh if os.path.lexists(p) and _modified(p) > closed_at]
-            hashes = {str(p): _sha256(p) for p in fresh}
+            fresh = [p for p in discover(inbox, month_of(month))
+                     if (written := storage.modified(p)) is not None and written > closed_at]
+            with storage.fetched(fresh) as local:
+                hashes = {p: _sha256(path) for p, path in zip(fresh, local, strict=True)}
             known = {r[0] for r in conn.execute(
                 "SELECT sha256 FROM audit.submission WHERE sha256 = ANY(%s)",
                 ([h for h in hashes.values() if h],)).fetchall()}

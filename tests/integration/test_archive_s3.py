@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import socket
+import tempfile
 import time
 from datetime import date
 from pathlib import Path
@@ -84,6 +85,34 @@ def test_the_remote_inbox_is_listed_and_read(s3_env: S3Server, month_files: Path
     with storage.fetched([found[0], found[-1]]) as [workbook, folder]:
         assert workbook.read_bytes() == (month_files / "2023-05" / names[0]).read_bytes()
         assert (folder / "thong_tin.csv").read_text(encoding="utf-8") == "key,value\n"
+
+
+def test_the_watcher_finds_a_correction_in_a_remote_inbox_once(s3_env: S3Server, month_files: Path, url: str,
+                                                                tmp_path: Path) -> None:
+    from ingest.pipeline.corrections import waiting
+    from tests.fixtures.pipeline import with_version
+
+    inbox = s3_env.prefix("watch")
+    first = next(p for p in sorted((month_files / "2023-05").iterdir()) if p.suffix == ".xlsx")
+    s3_env.upload(first, f"{inbox}/2023-05/{first.name}")
+    assert waiting(inbox, url) == {}                        # no run for the month yet: its run will read it
+    time.sleep(1.1)                                         # LastModified counts whole seconds
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("INSERT INTO audit.pipeline_run (dag_id, logical_month, state, started_at) "
+                     "VALUES ('ntm_monthly', '2023-05-01', 'success', now())")
+    assert waiting(inbox, url) == {}                        # uploaded before the run started
+    time.sleep(1.1)
+    local = with_version(first, 2, tmp_path / first.name.replace("_v1", "_v2"))
+    correction = f"{inbox}/2023-05/{local.name}"
+    s3_env.upload(local, correction)
+    s3_env.upload(first, f"{inbox}/2023-05/copy_of_{first.name}")   # new object, bytes of the first: also new
+    assert waiting(inbox, url) == {"2023-05": sorted([correction, f"{inbox}/2023-05/copy_of_{first.name}"])}
+    outcomes = pipeline.ingest_paths([correction], url, build_docs=False)
+    assert [o.status for o in outcomes] == ["accepted"]
+    assert waiting(inbox, url) == {"2023-05": [f"{inbox}/2023-05/copy_of_{first.name}"]}
+    pipeline.ingest_paths([f"{inbox}/2023-05/copy_of_{first.name}"], url, build_docs=False)
+    assert waiting(inbox, url) == {}                        # each received once: never again
+    assert not list(Path(tempfile.gettempdir()).glob("ntm-fetch-*/0/*_v2.xlsx"))   # no copy left behind
 
 
 @pytest.fixture
