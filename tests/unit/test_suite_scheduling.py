@@ -13,9 +13,10 @@ from tests import conftest
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def test_the_airflow_modules_share_one_scope_and_never_run_beside_each_other() -> None:
-    scopes = {conftest.scope_of(f"tests/e2e/{m}.py::test_x")
-              for m in ("test_airflow_e2e", "test_airflow_ops", "test_airflow_celery")}
+def test_the_e2e_modules_run_on_one_worker_one_after_the_other() -> None:
+    """One Airflow serves two modules, the Celery module's own must never run beside it (ports)."""
+    scopes = {conftest.scope_of(f"tests/e2e/{m}.py::test_x") for m in (
+        "test_airflow_e2e", "test_airflow_ops", "test_airflow_celery", "test_superset", "test_compose")}
     assert len(scopes) == 1
 
 
@@ -25,8 +26,9 @@ def test_modules_sharing_a_session_fixture_share_a_scope_and_the_others_are_thei
     assert (conftest.scope_of("tests/integration/test_warehouse.py::test_a")
             == conftest.scope_of("tests/integration/test_bulletin_scenario.py::test_b"))
     alone = {conftest.scope_of(f"{m}::test_a") for m in (
-        "tests/e2e/test_superset.py", "tests/integration/test_faults.py", "tests/unit/test_config.py")}
-    assert alone == {"tests/e2e/test_superset.py", "tests/integration/test_faults.py", "tests/unit/test_config.py"}
+        "tests/integration/test_archive_s3.py", "tests/integration/test_faults.py", "tests/unit/test_config.py")}
+    assert alone == {"tests/integration/test_archive_s3.py", "tests/integration/test_faults.py",
+                     "tests/unit/test_config.py"}
     assert conftest.scope_of("tests/integration/test_faults.py::test_a") == conftest.scope_of(
         "tests/integration/test_faults.py::test_b[param]")
 
