@@ -66,6 +66,8 @@ lint: setup
 
 db-stop:
 	$(NTM) db stop
+	@# the test workers' own clusters (each stops itself when its session ends; not a killed one)
+	@for d in .ntm/workers/*/; do [ -d "$$d/pg" ] && NTM_STATE_DIR="$$d" $(NTM) db stop || true; done
 
 clean: db-stop
 	rm -rf .ntm dbt_project/target dbt_project/logs

@@ -3,8 +3,8 @@
 
 **`ntm_raw_watch`** (every 15 minutes) closes again the months whose data changed after their
 run: a corrected file dropped into `<inbox>/<YYYY-MM>/` after that month's run (new bytes,
-written after the run started; a folder or object storage, like the monthly run's inbox), and submissions loaded by hand outside any run (`ntm ingest`)
-since the last rebuild. It receives, validates and loads the corrections, then closes each
+written after the run started; the inbox a folder or object storage, as for the monthly run),
+and submissions loaded by hand outside any run (`ntm ingest`) since the last rebuild. It receives, validates and loads the corrections, then closes each
 affected month the way `ntm_monthly` does (dbt build into `marts_build`, mart checks, publish only
 if all passed, coverage, notify), in one run between a setup and a teardown task; when there is
 nothing to do it skips (no run record).
