@@ -86,25 +86,52 @@
     {{ return(rows.columns[0].values() | map('string') | list) }}
 {% endmacro %}
 
-{#- the years of the months to rebuild, for models whose rows depend on their whole year -#}
-{% macro years_to_rebuild(raw_relation, built_filter='true') %}
+{#-
+  Year tails: models whose figures run from 1 January (cumulative funding) rebuild, in each year
+  with a changed month, the months from a start month to the year's end, and read that whole year
+  (the earlier months give the later ones their previous figures). A plan is one start month per
+  year ('YYYY-MM-DD'); a full build has no plan and rebuilds everything.
+
+  year_tails(months): the first of the given months in each year.
+-#}
+{% macro year_tails(months) %}
+    {%- set starts = [] -%}
     {%- set years = [] -%}
-    {%- for m in months_to_rebuild(raw_relation, built_filter=built_filter) -%}
-        {%- if m[:4] | int not in years %}{% do years.append(m[:4] | int) %}{% endif -%}
+    {%- for m in months | sort -%}
+        {%- if m[:4] not in years %}{% do years.append(m[:4]) %}{% do starts.append(m) %}{% endif -%}
     {%- endfor -%}
+    {{ return(starts) }}
+{% endmacro %}
+
+{#- the years of a plan of year tails -#}
+{% macro tail_years(starts) %}
+    {%- set years = [] -%}
+    {%- for m in starts %}{% do years.append(m[:4] | int) %}{% endfor -%}
     {{ return(years) }}
 {% endmacro %}
 
-{% macro delete_years(years) %}
-{%- if is_incremental() and years | length > 0 -%}
-delete from {{ this }} where year_no in ({{ years | join(', ') }});
-{{ record_rebuilt((years | min | string) ~ '-01-01') }}
+{#- the pre-hook of a year-tail model: delete the planned tails and record what is rebuilt -#}
+{% macro delete_year_tails(starts) %}
+{%- if is_incremental() and starts | length > 0 -%}
+delete from {{ this }} where {{ tail_filter('month', starts) }};
+{{ record_rebuilt(starts | min) }}
 {%- else -%}
 {{ record_rebuilt(none if is_incremental() else '-infinity') }}
 {%- endif -%}
 {% endmacro %}
 
-{#- true in a full build; the months of the years to rebuild (or nothing) in an incremental one -#}
+{#- the rows of the planned tails: true in a full build, false when nothing is planned -#}
+{% macro tail_filter(column, starts) %}
+{%- if not is_incremental() -%}
+true
+{%- elif starts | length == 0 -%}
+false
+{%- else -%}
+({% for s in starts %}{{ column }} between date '{{ s }}' and date '{{ s[:4] }}-12-31'{{ ' or ' if not loop.last }}{% endfor %})
+{%- endif -%}
+{% endmacro %}
+
+{#- true in a full build; the months of the given years (or nothing) in an incremental one -#}
 {% macro year_filter(column, years) %}
 {%- if not is_incremental() -%}
 true
@@ -113,6 +140,34 @@ false
 {%- else -%}
 ({% for y in years %}{{ column }} between date '{{ y }}-01-01' and date '{{ y }}-12-31'{{ ' or ' if not loop.last }}{% endfor %})
 {%- endif -%}
+{% endmacro %}
+
+{#-
+  reported_reach(starts): each start moved back, within its year and era (never across the
+  1 July 2025 reform), to the earliest of the months in which each submitting unit last reported
+  before it. A figure looks ahead to its unit's next report (int_funding_series: `disappears_in`),
+  which a change at the start may move; the figures of earlier months look ahead no further than
+  their unit's report before the start, so they are unchanged.
+-#}
+{% macro reported_reach(starts) %}
+    {%- if not execute or starts | length == 0 -%}
+        {{ return(starts) }}
+    {%- endif -%}
+    {%- set sql -%}
+        select least(s.start, min(u.last_month))::text
+        from unnest(array[{{ month_list(starts) }}]) as s (start)
+        left join lateral (
+            select max(l.month) as last_month
+            from {{ ref('int_latest_submission') }} as l
+            where l.month < s.start
+                and l.month >= date_trunc('year', s.start)
+                and {{ is_reformed('l.month') }} = {{ is_reformed('s.start') }}
+            group by l.submitting_unit_code
+        ) as u on true
+        group by s.start
+        order by 1
+    {%- endset -%}
+    {{ return(run_query(sql).columns[0].values() | map('string') | list) }}
 {% endmacro %}
 
 {% macro delete_months(months) %}
@@ -262,7 +317,7 @@ false
   plan_rebuild(months) stores the months in a temporary table of the model's own transaction (dbt
   compiles a model and runs its hooks on one connection, in one transaction; ON COMMIT DROP) and
   returns them; planned_months() in the pre-hook reads them back (a missing plan fails the model
-  instead of guessing). Years are stored as their 1 January, `since` as its one month.
+  instead of guessing). Year tails are stored as their start months, `since` as its one month.
 -#}
 {% macro plan_rebuild(months) %}
     {%- if execute and is_incremental() -%}
@@ -279,17 +334,6 @@ false
     {{ return(months) }}
 {% endmacro %}
 
-{% macro plan_rebuild_years(years) %}
-    {%- do plan_rebuild(year_starts(years)) -%}
-    {{ return(years) }}
-{% endmacro %}
-
-{% macro year_starts(years) %}
-    {%- set out = [] -%}
-    {%- for y in years %}{% do out.append(y ~ '-01-01') %}{% endfor -%}
-    {{ return(out) }}
-{% endmacro %}
-
 {% macro plan_rebuild_since(since) %}
     {%- do plan_rebuild([] if since is none else [since]) -%}
     {{ return(since) }}
@@ -303,12 +347,32 @@ false
     {{ return(rows.columns[0].values() | map('string') | list) }}
 {% endmacro %}
 
-{% macro planned_years() %}
-    {%- set years = [] -%}
-    {%- for m in planned_months() %}{% do years.append(m[:4] | int) %}{% endfor -%}
-    {{ return(years) }}
-{% endmacro %}
-
 {% macro planned_since() %}
     {{ return(first_month(planned_months())) }}
+{% endmacro %}
+
+{#-
+  analyze_rebuilt(rebuilt): the post-hook that refreshes the statistics of a table the marts read
+  several times. Always after a full build or a first one; after an incremental build only when
+  the rows it rebuilt (`rebuilt`, a condition on the table) are more than a tenth of the rows the
+  statistics were taken on. A month added to years of history leaves the estimates right (a month
+  beyond the histogram is read from the month index), and ANALYZE of a ten-year national table
+  costs 0.4-0.8 s a model on the build's critical path; autovacuum refreshes the statistics as the
+  changes add up.
+-#}
+{% macro analyze_rebuilt(rebuilt) %}
+{%- if not is_incremental() -%}
+analyze {{ this }}
+{%- else -%}
+{%- set table = "'\"" ~ this.schema ~ "\".\"" ~ this.identifier ~ "\"'::regclass" -%}
+do $analyze$
+begin
+    if (select c.reltuples < 0 or (select count(*) from {{ this }} where {{ rebuilt }}) > 0.1 * c.reltuples
+        from pg_class as c where c.oid = {{ table }})
+    then
+        analyze {{ this }};
+    end if;
+end
+$analyze$
+{%- endif -%}
 {% endmacro %}

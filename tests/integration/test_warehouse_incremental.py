@@ -146,7 +146,7 @@ def test_version_2_of_an_old_month_changes_exactly_the_affected_rows(fresh_datab
 
 
 SERIES_KEY = "month, submitting_unit_code, unit_code, source_code, capital_type"
-SERIES = ("int_funding_series", "int_funding_known_month")      # incremental by year
+SERIES = ("int_funding_series", "int_funding_known_month")      # incremental by year tail
 
 
 def _series(url: str) -> Rows:
@@ -162,9 +162,9 @@ def _series(url: str) -> Rows:
 
 
 def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url: str) -> None:
-    """int_funding_series and int_funding_known_month are incremental by year: a new month
-    rewrites its own year only, a correction of December 2022 rewrites 2022 only, and the result
-    equals a full rebuild."""
+    """int_funding_series and int_funding_known_month are incremental by year tail: a new month
+    rewrites part of its own year only, a correction of December 2022 rewrites 2022 only, and the
+    result equals a full rebuild."""
     url = fresh_database_url
     load_reference_table(url)
     rng = random.Random(11)
@@ -188,8 +188,11 @@ def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url:
     assert {k[0] for k in rewritten(progress_before, progress_after, "intermediate.int_commune_known_month")} == set()
     assert {k[0] for k in progress_after["mart_progress"].keys() - progress_before["mart_progress"].keys()} == {
         date(2023, 3, 1)}
+    # the series from the district's report before March (disappears_in may move), the figures
+    # known per month from March: the earlier months and 2022 are not rewritten
+    assert {k[0] for k in rewritten(first, second, "int_funding_series")} == {date(2023, 2, 1)}
+    assert rewritten(first, second, "int_funding_known_month") == set()
     for relation in SERIES:
-        assert {k[0].year for k in rewritten(first, second, relation)} == {2023}, relation
         assert not any(k[0].year == 2022 for k in changed(first, second, relation)), relation
         assert {k[0] for k in second[relation].keys() - first[relation].keys()} == {date(2023, 3, 1)}, relation
 
@@ -209,6 +212,64 @@ def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url:
     rebuilt = _series(url)
     for relation in SERIES:
         assert changed(third, rebuilt, relation) == set(), relation
+
+
+def _series_rows(url: str) -> Rows:
+    """Every column of the two funding series tables (disappears_in included), with xmin."""
+    out: Rows = {}
+    with psycopg.connect(url) as conn:
+        for relation in SERIES:
+            rows = conn.execute(f"SELECT {SERIES_KEY}, md5(t::text), t.xmin::text "
+                                f"FROM intermediate.{relation} AS t").fetchall()
+            out[relation] = {tuple(r[:5]): (r[5], r[6]) for r in rows}
+    return out
+
+
+def test_funding_series_rebuilds_from_each_units_report_before_the_change(fresh_database_url: str) -> None:
+    """A new month rebuilds the funding series from the month each submitting unit last reported
+    before it, not the whole year: district 395 reports January to March, 396 January and
+    February only; April comes with a series gone from each. The February and March figures that
+    now disappear in April say so (disappears_in), January is not rewritten, the carried-forward
+    figures are rebuilt from April only, and everything equals a full rebuild."""
+    url = fresh_database_url
+    load_reference_table(url)
+    rng = random.Random(5)
+    communes = {d: commune_codes(url, d) for d in ("395", "396")}
+    jan, feb, mar, apr = months(date(2023, 1, 1), 4)
+    with psycopg.connect(url) as conn:
+        for period in (jan, feb, mar):
+            synthetic_month(conn, "38", "395", communes["395"], period, rng)
+        for period in (jan, feb):
+            synthetic_month(conn, "38", "396", communes["396"], period, rng)
+    assert build(url).success
+    before = _series_rows(url)
+
+    gone = {"395": (communes["395"][0], "nhan_dan"), "396": (communes["396"][1], "ns_tw")}
+    with psycopg.connect(url) as conn:
+        for district, (commune, source) in gone.items():
+            sid = synthetic_month(conn, "38", district, communes[district], apr, rng)
+            assert conn.execute("DELETE FROM raw.nguon_von WHERE submission_id = %s AND unit_code = %s "
+                                "AND source_code = %s", (sid, commune, source)).rowcount == 1
+    result = build(url)
+    assert result.success, [str(f) for f in result.failures]
+    after = _series_rows(url)
+
+    series = "int_funding_series"
+    assert {k[0] for k in rewritten(before, after, series)} == {feb, mar}     # from 396's February on
+    assert {k[0] for k in rewritten(before, after, "int_funding_known_month")} == set()   # April is new
+    assert {k[0] for k in changed(before, after, series)} == {feb, mar, apr}
+    with psycopg.connect(url) as conn:
+        disappears = dict(((r[0], r[1]), r[2]) for r in conn.execute(
+            "SELECT submitting_unit_code, month, disappears_in FROM intermediate.int_funding_series "
+            "WHERE (unit_code, source_code) IN ((%s, %s), (%s, %s)) AND month < %s",
+            (*gone["395"], *gone["396"], apr)))
+    assert disappears == {("395", jan): None, ("395", feb): None, ("395", mar): apr,
+                          ("396", jan): None, ("396", feb): apr}
+
+    assert build(url, full_refresh=True).success
+    rebuilt = _series_rows(url)
+    for relation in SERIES:
+        assert changed(after, rebuilt, relation) == set(), relation
 
 
 def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) -> None:
@@ -243,7 +304,8 @@ def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) 
 INCREMENTAL = ["fct_commune_criteria", "fct_commune_status", "fct_funding", "fct_ocop_product", "fct_support",
                "mart_progress", "fct_commune_title_change", "mart_funding",
                "int_commune_known_month", "int_funding_series", "int_funding_known_month"]
-BY_YEAR = {"int_funding_series", "int_funding_known_month"}
+# incremental by year tail: the series from the district's report before the new month
+FROM_REPORT_BEFORE = {"int_funding_series"}
 
 
 def _assert_decided_once(manifest: dict) -> None:
@@ -286,9 +348,9 @@ def _view_test_window() -> str:
 
 def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_database_url: str) -> None:
     """A first build or full refresh checks every month; an incremental build the months from the
-    first one each model rebuilt (its year for the models incremental by year), where a bad row fails
-    the build, and the views from the first month whose submissions changed; a build that changed
-    nothing checks no old month, and `dbt test` alone checks all."""
+    first one each model rebuilt (for the funding series, the units' reports before it), where a
+    bad row fails the build, and the views from the first month whose submissions changed; a build
+    that changed nothing checks no old month, and `dbt test` alone checks all."""
     from ingest.warehouse.build import _invoke
 
     url = fresh_database_url
@@ -307,7 +369,8 @@ def test_data_tests_of_an_incremental_build_check_the_months_it_rebuilt(fresh_da
         synthetic_month(conn, "38", "395", communes, date(2023, 5, 1), rng)
     result = build(url)
     assert result.success, [str(f) for f in result.failures]
-    assert _rebuilt(url) == {m: "2023-01-01" if m in BY_YEAR else "2023-05-01" for m in [*INCREMENTAL, VIEWS_KEY]}
+    assert _rebuilt(url) == {m: "2023-04-01" if m in FROM_REPORT_BEFORE else "2023-05-01"
+                             for m in [*INCREMENTAL, VIEWS_KEY]}
     # the views' tests check the months from the first whose submissions in force changed
     assert _view_test_window() == "month >= date '2023-05-01'"
 

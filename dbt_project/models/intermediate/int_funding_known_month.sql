@@ -1,16 +1,19 @@
-{#- Incremental by year, like int_funding_series (carry-forward stays within a year): the years
-    whose reported figures changed (compared on the rows that are not carried forward) are rebuilt
-    whole. A table with fresh statistics: the marts above aggregate it several times, and the
-    nested views' row estimates (a window filter) would otherwise be off by orders of magnitude. -#}
-{%- set years = plan_rebuild_years(years_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward')) -%}
+{#- Incremental by year tail, like int_funding_series (carry-forward stays within a year): in each
+    year whose reported figures changed (compared on the rows that are not carried forward), the
+    months from the first changed one to the year's end are rebuilt, reading the whole year. A
+    month's figures are those of its unit's latest report up to it (never `disappears_in`), so the
+    earlier months are unchanged. A table with fresh statistics: the marts above aggregate it
+    several times, and the nested views' row estimates (a window filter) would otherwise be off by
+    orders of magnitude. -#}
+{%- set starts = plan_rebuild(year_tails(months_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward'))) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_years(planned_years()) }}",
+    pre_hook="{{ delete_year_tails(planned_months()) }}",
     post_hook=["{{ table_index('year_month_idx', 'year_no, month') }}",
                "{{ month_index('not is_carried_forward') }}",
-               "analyze {{ this }}"]
+               "{{ analyze_rebuilt(tail_filter('month', planned_months())) }}"]
 ) }}
 -- The cumulative funding figures known for each month (the same rule as for communes, marts.md
 -- "Who is counted"): those of the submission in force that month or, for a submitting unit that
@@ -21,7 +24,7 @@
 with submitted as (
     select distinct submitting_unit_code, month, year_no, {{ is_reformed('month') }} as reformed
     from {{ ref('int_funding_series') }}
-    where {{ year_filter('month', years) }}
+    where {{ year_filter('month', tail_years(starts)) }}
 ),
 
 {{ carry_forward_months(['year_no', 'reformed']) }}
@@ -45,4 +48,5 @@ select
 from sourced as so
 inner join {{ ref('int_funding_series') }} as f
     on f.submitting_unit_code = so.submitting_unit_code and f.month = so.source_month
-where {{ year_filter('f.month', years) }}
+where {{ year_filter('f.month', tail_years(starts)) }}
+    and {{ tail_filter('so.month', starts) }}

@@ -1,17 +1,19 @@
-{#- Incremental by year: every figure of a series depends only on the figures of the same year (the
-    increments on the earlier ones, disappears_in on the later ones, the reform's predecessors on
-    June of the same year), so a changed month rebuilds its whole year and no other. A table with
+{#- Incremental by year tail: every figure of a series depends only on the figures of the same year
+    (the increments on the earlier ones, disappears_in on the later ones, the reform's predecessors
+    on June of the same year). A changed month rebuilds the rest of its year from the month each
+    submitting unit last reported before it (their `disappears_in` may move: reported_reach), and
+    reads that whole year; the earlier months and the other years are unchanged. A table with
     fresh statistics: the marts above aggregate it several times, and the nested views' row
     estimates (a window filter) would otherwise be off by orders of magnitude. -#}
-{%- set years = plan_rebuild_years(years_to_rebuild(ref('stg_raw__nguon_von'))) -%}
+{%- set starts = plan_rebuild(reported_reach(year_tails(months_to_rebuild(ref('stg_raw__nguon_von'))))) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
     on_schema_change='fail',
-    pre_hook="{{ delete_years(planned_years()) }}",
+    pre_hook="{{ delete_year_tails(planned_months()) }}",
     post_hook=["{{ table_index('year_month_idx', 'year_no, month') }}",
                "{{ month_index() }}",
-               "analyze {{ this }}"]
+               "{{ analyze_rebuilt(tail_filter('month', planned_months())) }}"]
 ) }}
 -- Funding figures are cumulative from 1 January. The month's increment of a series (unit, source,
 -- capital type) is the difference to its previous figure within the same year; the first figure
@@ -44,11 +46,22 @@ with reported as (
         ) as pick
     from {{ ref('int_latest_submission') }} as l
     inner join {{ ref('stg_raw__nguon_von') }} as f on f.submission_id = l.submission_id
-    where {{ year_filter('l.month', years) }}
+    where {{ year_filter('l.month', tail_years(starts)) }}
 ),
 
 picked as (
-    select * from reported where pick = 1
+    -- with the month of the submitting unit's next report in the same year and era (a window over
+    -- the later months, not a join: a join's row estimates on these CTEs once made the planner
+    -- rescan one side for every row of the other)
+    select
+        *,
+        first_value(month) over (
+            partition by submitting_unit_code, year_no, reformed
+            order by month
+            range between interval '1 day' following and unbounded following
+        ) as next_reported_month
+    from reported
+    where pick = 1
 ),
 
 predecessors as (
@@ -77,13 +90,14 @@ predecessors as (
 chained as (
     select
         month, submitting_unit_code, unit_code, district_code, province_code, source_code,
-        capital_type, year_no, reformed, amount_ytd_mvnd, is_estimate, true as is_own, submission_id
+        capital_type, year_no, reformed, amount_ytd_mvnd, is_estimate, true as is_own, submission_id,
+        next_reported_month
     from picked
     union all
     select
         month, null as submitting_unit_code, unit_code, null as district_code, null as province_code,
         source_code, capital_type, year_no, true as reformed, amount_ytd_mvnd, null as is_estimate,
-        false as is_own, null::bigint as submission_id
+        false as is_own, null::bigint as submission_id, null::date as next_reported_month
     from predecessors
     where unit_code is not null
 ),
@@ -101,16 +115,6 @@ series as (
         partition by unit_code, source_code, capital_type, year_no, reformed
         order by month
     )
-),
-
-next_report as (
-    select
-        submitting_unit_code,
-        month,
-        lead(month) over (
-            partition by submitting_unit_code, year_no, reformed order by month
-        ) as next_reported_month
-    from (select distinct submitting_unit_code, month, year_no, reformed from picked) as m
 )
 
 select
@@ -131,12 +135,11 @@ select
     end as months_covered,
     o.is_estimate,
     case
-        when n.next_reported_month is not null
-            and (o.next_series_month is null or o.next_series_month > n.next_reported_month)
-            then n.next_reported_month
+        when o.next_reported_month is not null
+            and (o.next_series_month is null or o.next_series_month > o.next_reported_month)
+            then o.next_reported_month
     end as disappears_in,
     o.submission_id
 from series as o
-inner join next_report as n
-    on n.submitting_unit_code = o.submitting_unit_code and n.month = o.month
 where o.is_own
+    and {{ tail_filter('o.month', starts) }}
