@@ -12,7 +12,7 @@
     pre_hook="{{ delete_since(planned_since()) }}",
     post_hook=["{{ table_index('month_idx', 'month') }}",
                "{{ month_index('not is_carried_forward') }}",
-               "{{ analyze_rebuilt(since_filter('month', planned_since())) }}"]
+               "{{ analyze_rebuilt() }}"]
 ) }}
 -- The state of every xã whose status is known for a month (marts.md, "Who is counted"): the row
 -- reported by the submission in force that month or, for a submitting unit that did not report
