@@ -153,13 +153,15 @@ false
 {% endmacro %}
 
 {#-
-  reported_reach(starts): each start moved back, within its year and era (never across the
-  1 July 2025 reform), to the earliest of the months in which each submitting unit last reported
-  before it. A figure looks ahead to its unit's next report (int_funding_series: `disappears_in`),
-  which a change at the start may move; the figures of earlier months look ahead no further than
-  their unit's report before the start, so they are unchanged.
+  reported_reach(starts, through_start=false): each start moved back, within its year and era
+  (never across the 1 July 2025 reform), to the earliest of the months in which each submitting
+  unit last reported before it (through_start: up to and including it). A figure looks ahead to
+  its unit's next report (int_funding_series: `disappears_in`), which a change at the start may
+  move; the figures of earlier months look ahead no further than their unit's report before the
+  start, so they are unchanged. With through_start: the earliest month whose figures a month from
+  the start on can carry forward (int_funding_known_month reads no earlier one).
 -#}
-{% macro reported_reach(starts) %}
+{% macro reported_reach(starts, through_start=false) %}
     {%- if not execute or starts | length == 0 -%}
         {{ return(starts) }}
     {%- endif -%}
@@ -169,7 +171,7 @@ false
         left join lateral (
             select max(l.month) as last_month
             from {{ ref('int_latest_submission') }} as l
-            where l.month < s.start
+            where l.month {{ '<=' if through_start else '<' }} s.start
                 and l.month >= date_trunc('year', s.start)
                 and {{ is_reformed('l.month') }} = {{ is_reformed('s.start') }}
             group by l.submitting_unit_code

@@ -230,7 +230,8 @@ def test_funding_series_rebuilds_from_each_units_report_before_the_change(fresh_
     before it, not the whole year: district 395 reports January to March, 396 January and
     February only; April comes with a series gone from each. The February and March figures that
     now disappear in April say so (disappears_in), January is not rewritten, the carried-forward
-    figures are rebuilt from April only, and everything equals a full rebuild."""
+    figures are rebuilt from April only; a May from 395 alone carries 396's April forward; and
+    everything equals a full rebuild."""
     url = fresh_database_url
     load_reference_table(url)
     rng = random.Random(5)
@@ -265,6 +266,18 @@ def test_funding_series_rebuilds_from_each_units_report_before_the_change(fresh_
             (*gone["395"], *gone["396"], apr)))
     assert disappears == {("395", jan): None, ("395", feb): None, ("395", mar): apr,
                           ("396", jan): None, ("396", feb): apr}
+
+    # May from 395 only: 396's April figures are carried forward into May, read from April
+    may = date(2023, 5, 1)
+    with psycopg.connect(url) as conn:
+        synthetic_month(conn, "38", "395", communes["395"], may, rng)
+    assert build(url).success
+    with psycopg.connect(url) as conn:
+        carried = conn.execute("SELECT count(*), min(source_month), bool_and(is_carried_forward) "
+                               "FROM intermediate.int_funding_known_month WHERE month = %s "
+                               "AND submitting_unit_code = '396'", (may,)).fetchone()
+    assert carried[0] > 0 and carried[1:] == (apr, True)
+    after = _series_rows(url)
 
     assert build(url, full_refresh=True).success
     rebuilt = _series_rows(url)

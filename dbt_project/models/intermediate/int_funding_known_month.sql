@@ -1,11 +1,13 @@
 {#- Incremental by year tail, like int_funding_series (carry-forward stays within a year): in each
     year whose reported figures changed (compared on the rows that are not carried forward), the
-    months from the first changed one to the year's end are rebuilt, reading the whole year. A
-    month's figures are those of its unit's latest report up to it (never `disappears_in`), so the
-    earlier months are unchanged. A table with fresh statistics: the marts above aggregate it
+    months from the first changed one to the year's end are rebuilt, reading the year's reports
+    and the figures of those from the earliest one the rebuilt months carry forward (reported_reach).
+    A month's figures are those of its unit's latest report up to it (never `disappears_in`), so
+    the earlier months are unchanged. A table with fresh statistics: the marts above aggregate it
     several times, and the nested views' row estimates (a window filter) would otherwise be off by
     orders of magnitude. -#}
 {%- set starts = plan_rebuild(year_tails(months_to_rebuild(ref('stg_raw__nguon_von'), built_filter='not is_carried_forward'))) -%}
+{%- set sources_from = reported_reach(starts, through_start=true) -%}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
@@ -48,5 +50,5 @@ select
 from sourced as so
 inner join {{ ref('int_funding_series') }} as f
     on f.submitting_unit_code = so.submitting_unit_code and f.month = so.source_month
-where {{ year_filter('f.month', tail_years(starts)) }}
+where {{ tail_filter('f.month', sources_from) }}
     and {{ tail_filter('so.month', starts) }}
