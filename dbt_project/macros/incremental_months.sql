@@ -362,30 +362,3 @@ false
 {% macro planned_since() %}
     {{ return(first_month(planned_months())) }}
 {% endmacro %}
-
-{#-
-  analyze_rebuilt(): the post-hook that refreshes the statistics of a table the marts read several
-  times. Always after a full build or a first one; after an incremental build only when the rows
-  its transaction wrote and deleted (pg_stat_xact_user_tables: free to read) are more than a tenth
-  of the rows the statistics were taken on. A month added to years of history leaves the
-  estimates right (a month beyond the histogram is read from the month index), and ANALYZE of a
-  ten-year national table costs 0.4-0.8 s a model on the build's critical path; autovacuum
-  refreshes the statistics as the changes add up.
--#}
-{% macro analyze_rebuilt() %}
-{%- if not is_incremental() -%}
-analyze {{ this }}
-{%- else -%}
-do $analyze$
-begin
-    if (select c.reltuples < 0 or coalesce(x.n_tup_ins + x.n_tup_del, 0) > 0.1 * c.reltuples
-        from pg_class as c
-        left join pg_stat_xact_user_tables as x on x.relid = c.oid
-        where c.oid = '"{{ this.schema }}"."{{ this.identifier }}"'::regclass)
-    then
-        analyze {{ this }};
-    end if;
-end
-$analyze$
-{%- endif -%}
-{% endmacro %}

@@ -15,7 +15,7 @@
     pre_hook="{{ delete_year_tails(planned_months()) }}",
     post_hook=["{{ table_index('year_month_idx', 'year_no, month') }}",
                "{{ month_index('not is_carried_forward') }}",
-               "{{ analyze_rebuilt() }}"]
+               "analyze {{ this }}"]
 ) }}
 -- The cumulative funding figures known for each month (the same rule as for communes, marts.md
 -- "Who is counted"): those of the submission in force that month or, for a submitting unit that

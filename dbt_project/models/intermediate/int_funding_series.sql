@@ -13,7 +13,7 @@
     pre_hook="{{ delete_year_tails(planned_months()) }}",
     post_hook=["{{ table_index('year_month_idx', 'year_no, month') }}",
                "{{ month_index() }}",
-               "{{ analyze_rebuilt() }}"]
+               "analyze {{ this }}"]
 ) }}
 -- Funding figures are cumulative from 1 January. The month's increment of a series (unit, source,
 -- capital type) is the difference to its previous figure within the same year; the first figure
