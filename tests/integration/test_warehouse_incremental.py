@@ -149,13 +149,17 @@ SERIES_KEY = "month, submitting_unit_code, unit_code, source_code, capital_type"
 SERIES = ("int_funding_series", "int_funding_known_month")      # incremental by year tail
 
 
-def _series(url: str) -> Rows:
+# the figures without the submission id, which a resubmission changes on every row
+FIGURES = "md5((t.amount_ytd_mvnd, t.months_covered, t.is_estimate)::text)"
+
+
+def _series(url: str, digest: str = FIGURES) -> Rows:
+    """The two funding series tables by key: (`digest` of each row, xmin)."""
     out: Rows = {}
     with psycopg.connect(url) as conn:
         for relation in SERIES:
-            # the figures without the submission id, which a resubmission changes on every row
-            rows = conn.execute(f"SELECT {SERIES_KEY}, md5((t.amount_ytd_mvnd, t.months_covered, t.is_estimate)::text),"
-                                f" t.xmin::text FROM intermediate.{relation} AS t").fetchall()
+            rows = conn.execute(f"SELECT {SERIES_KEY}, {digest}, t.xmin::text "
+                                f"FROM intermediate.{relation} AS t").fetchall()
             out[relation] = {tuple(r[:5]): (r[5], r[6]) for r in rows}
             assert len(out[relation]) == len(rows), f"{relation}: key not unique"
     return out
@@ -216,13 +220,7 @@ def test_funding_series_rebuilds_only_the_years_that_changed(fresh_database_url:
 
 def _series_rows(url: str) -> Rows:
     """Every column of the two funding series tables (disappears_in included), with xmin."""
-    out: Rows = {}
-    with psycopg.connect(url) as conn:
-        for relation in SERIES:
-            rows = conn.execute(f"SELECT {SERIES_KEY}, md5(t::text), t.xmin::text "
-                                f"FROM intermediate.{relation} AS t").fetchall()
-            out[relation] = {tuple(r[:5]): (r[5], r[6]) for r in rows}
-    return out
+    return _series(url, "md5(t::text)")
 
 
 def test_funding_series_rebuilds_from_each_units_report_before_the_change(fresh_database_url: str) -> None:
