@@ -32,7 +32,7 @@
     - an incremental month-keyed model: the months it rebuilt, as its pre-hook recorded them; none
       when it was not built by this invocation;
     - a view with a `month` column: the months from the first one whose submissions in force
-      changed since the last build, as the build's on-run-start hook recorded it
+      changed since the last build, as int_latest_submission's post-hook recorded it
       (record_changed_inputs, below). A view's rows of a month are computed from the submissions in
       force that month and earlier ones (carry-forward), never later ones, and the earlier months'
       rows were checked by the build that published them (the pipeline publishes only a build
@@ -69,17 +69,17 @@
 {#- The row of meta.dbt_rebuilt that holds, for the views, the first month whose inputs changed -#}
 {% macro changed_inputs_key() %}{{ return('(views: inputs changed)') }}{% endmacro %}
 
-{#- on-run-start (dbt_project.yml): an incremental build (`dbt build` or `dbt run` without
-    --full-refresh) records the first month whose submissions in force differ from those of the
-    last build (first_changed_month: every month when there is no record of it, or the reference
-    list changed; 'infinity' when nothing changed). Any other invocation (`dbt test`, a full
-    refresh) records nothing, and the views' tests check every row. -#}
-{% macro record_changed_inputs() %}
+{#- post-hook of int_latest_submission (the submissions in force this build reads): an incremental
+    build (`dbt build` or `dbt run` without --full-refresh) records the first month whose
+    submissions in force differ from those of the last build (first_changed_month: every month
+    when there is no record of it, or the reference list changed; 'infinity' when nothing
+    changed). Any other invocation (`dbt test`, a full refresh, a selection without
+    int_latest_submission) records nothing, and the views' tests check every row. Recorded from the
+    table this build just made, not before the build: a load committed in between is in that
+    table and in the months the views' tests check. -#}
+{% macro record_changed_inputs(latest) %}
     {%- if execute and flags.WHICH in ('build', 'run') and not flags.FULL_REFRESH -%}
-        {#- by name: a hook has no ref(); the view is the previous build's until this one replaces it -#}
-        {%- set first = first_changed_month(adapter.get_relation(
-            database=target.database, schema=generate_schema_name('intermediate', none),
-            identifier='int_latest_submission')) -%}
+        {%- set first = first_changed_month(latest) -%}
         {%- set first = 'infinity' if first is none else ('-infinity' if first == '0001-01-01' else first) -%}
 insert into meta.dbt_rebuilt (invocation_id, model, rebuilt_from)
 values ('{{ invocation_id }}', '{{ changed_inputs_key() }}', date '{{ first }}')

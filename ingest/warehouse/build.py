@@ -189,7 +189,7 @@ def build(url: str, select: list[str] | None = None, full_refresh: bool = False,
         return BuildResult(False, elapsed, {"error": 1},
                            [Failure("dbt", "error", f"{type(res.exception).__name__}: {res.exception}")])
     results = list(getattr(res.result, "results", None) or [])
-    # per node; the project's on-run-start hook (dbt_project.yml) is not one, and shows as a failure only
+    # per node; a project hook (on-run-start / on-run-end, none today) is not one, and shows as a failure only
     counts = Counter(str(r.status) for r in results if str(r.node.resource_type) != "operation")
     failures = [
         Failure(r.node.name, str(r.status), (r.message or "").strip())

@@ -312,6 +312,44 @@ def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) 
         assert changed(after, rebuilt, relation) == set(), relation
 
 
+def test_a_submission_accepted_during_a_build_reaches_the_marts_at_the_next_build(fresh_database_url: str) -> None:
+    """A load that commits while a build runs (another month's pipeline, a backfill) is in the
+    next build's marts. The marts rebuilt "since the last build" compare the submissions in force
+    with the record of the last build (fct_submission_in_force, built last): the record must hold
+    what the marts were built from, not what was in force when the record itself ran. Here the
+    new month is accepted the moment mart_progress finishes, before the record is written."""
+    url = fresh_database_url
+    load_reference_table(url)
+    rng = random.Random(11)
+    communes = {d: commune_codes(url, d) for d in ("395", "396")}
+    march, april = date(2023, 3, 1), date(2023, 4, 1)
+    with psycopg.connect(url) as conn:
+        for d, codes in communes.items():
+            synthetic_month(conn, "38", d, codes, march, rng)
+    assert build(url).success
+    loaded = []
+
+    def load_april_after_mart_progress(line: str) -> None:
+        if " mart_progress " in line and not loaded:
+            with psycopg.connect(url) as conn:
+                loaded.append(synthetic_month(conn, "38", "395", communes["395"], april, rng))
+
+    assert build(url, progress=load_april_after_mart_progress).success
+    assert loaded, "the build reported no mart_progress"
+    assert build(url).success
+    # and April's rows were rebuilt and checked by this build: the models' and the views' tests
+    assert _rebuilt(url)["mart_progress"] == _rebuilt(url)[VIEWS_KEY] == "2023-04-01"
+    with psycopg.connect(url) as conn:
+        reported = conn.execute("SELECT districts_reported FROM marts.mart_progress WHERE month = %s "
+                                "AND unit_level = 'province' AND unit_code = '38'", (april,)).fetchone()
+    assert reported == (1,)  # 395 reported April, 396 did not (carried forward)
+    after = snapshot_marts(url)
+    assert build(url, full_refresh=True).success
+    rebuilt = snapshot_marts(url)
+    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
+        assert changed(after, rebuilt, relation) == set(), relation
+
+
 INCREMENTAL = ["fct_commune_criteria", "fct_commune_status", "fct_funding", "fct_ocop_product", "fct_support",
                "mart_progress", "fct_commune_title_change", "mart_funding",
                "int_commune_known_month", "int_funding_series", "int_funding_known_month"]

@@ -1,5 +1,13 @@
 -- The submission in force for each (submitting unit, month): the latest version among accepted
 -- ones. The loader keeps one `accepted` per key, but this model does not rely on it.
+-- A table, built once at the start of each build: every model of the build reads the same
+-- submissions in force, and fct_submission_in_force records exactly those. As a view, a load that
+-- committed while the build ran was in the record but not in the marts built before it, and the
+-- marts rebuilt "since the last build" (mart_progress, mart_funding, fct_commune_title_change)
+-- never caught up: the next build saw no change.
+-- Its post-hook also records, for the views' data tests, the first month whose submissions in
+-- force changed since the last build (macros/test_window.sql, record_changed_inputs).
+{{ config(materialized='table', post_hook=['analyze {{ this }}', '{{ record_changed_inputs(this) }}']) }}
 with accepted as (
     select
         s.submission_id,
