@@ -1,4 +1,5 @@
 import psycopg
+import pytest
 
 from ingest.store import db
 
@@ -42,3 +43,55 @@ def test_contract_dtypes_match_the_raw_and_validated_tables(fresh_database_url):
     extra_columns = {(s, t, c) for s, t, c in types if c != "submission_id" and t in FRAME_COLUMNS
                      and c not in FRAME_COLUMNS[t]}
     assert extra_columns == set()
+
+
+
+def test_raw_rows_must_belong_to_a_submission_and_such_a_submission_stays(fresh_database_url):
+    """Migration 0023: the foreign keys from raw to audit.submission became one set-based check per
+    statement. A statement with rows of an unknown submission is refused whole, with the key's own
+    error (the loader tells a faulty file by it), on every raw table, on insert and on update; a
+    submission with raw rows cannot be deleted or renumbered; one without can still be deleted."""
+    import random
+    from datetime import date
+
+    from ingest.store.reference import load_reference_table
+    from ingest.store.statements import RAW_COLUMNS
+    from tests.fixtures.warehouse import add_submission, commune_codes, synthetic_month
+
+    url = fresh_database_url
+    load_reference_table(url)
+    with psycopg.connect(url) as conn:
+        kept = synthetic_month(conn, "38", "395", commune_codes(url, "395")[:3], date(2023, 12, 1), random.Random(1))
+        conn.execute("INSERT INTO raw.kieu_mau (submission_id, excel_row, commune_code) VALUES (%s, 5, 'x')", (kept,))
+        conn.execute("INSERT INTO raw.ho_tro (submission_id, excel_row, commune_code, supporting_agency, value_mvnd) "
+                     "VALUES (%s, 5, 'x', 'Sở Nông nghiệp', 5)", (kept,))
+        conn.execute("INSERT INTO raw.ke_hoach (submission_id, excel_row, year, unit_code, indicator, target) "
+                     "VALUES (%s, 5, 2023, '395', 'ntm', 1)", (kept,))
+        bare = add_submission(conn, "396", "38", date(2023, 12, 1), status="rejected")
+    unknown = bare + 1000
+    for table, columns in RAW_COLUMNS.items():
+        others = ", ".join(columns)
+        with psycopg.connect(url) as conn:
+            before = conn.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0]
+            assert before > 0, table
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"raw.{table}: submission_id {unknown}"):
+                # the known submission's rows again (a version 2) and the same under an unknown id
+                conn.execute(f"INSERT INTO raw.{table} (submission_id, {others}) "
+                             f"SELECT %s, {others} FROM raw.{table} WHERE submission_id = %s "
+                             f"UNION ALL SELECT %s, {others} FROM raw.{table} WHERE submission_id = %s",
+                             (bare, kept, unknown, kept))
+        with psycopg.connect(url) as conn:
+            assert conn.execute(f"SELECT count(*) FROM raw.{table}").fetchone()[0] == before, table
+            with pytest.raises(psycopg.errors.ForeignKeyViolation, match=f"raw.{table}: submission_id {unknown}"):
+                conn.execute(f"UPDATE raw.{table} SET submission_id = %s", (unknown,))
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE raw.ocop SET stars = stars WHERE submission_id = %s", (kept,))  # the key unchanged
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.ForeignKeyViolation, match="raw.thong_tin"):
+        conn.execute("DELETE FROM audit.submission WHERE submission_id = %s", (kept,))
+    with psycopg.connect(url) as conn, pytest.raises(psycopg.errors.ForeignKeyViolation, match="renumbered"):
+        conn.execute("UPDATE audit.submission SET submission_id = %s WHERE submission_id = %s", (unknown, kept))
+    with psycopg.connect(url) as conn:
+        conn.execute("UPDATE audit.submission SET submission_id = submission_id, file_name = 'x' "
+                     "WHERE submission_id = %s", (kept,))
+        conn.execute("DELETE FROM audit.submission WHERE submission_id = %s", (bare,))
+        assert [r[0] for r in conn.execute("SELECT submission_id FROM audit.submission")] == [kept]
