@@ -87,7 +87,7 @@
         {%- endif %}
         order by 1
     {%- endset -%}
-    {%- if reference_changed() -%}
+    {%- if reference_changed(latest) -%}
         {%- set sql -%}
             select month from {{ latest }} union select month from {{ this }} order by 1
         {%- endset -%}
@@ -236,7 +236,7 @@ false
     the reference list changed, or before int_latest_submission was first built -#}
 {% macro first_changed_month(latest) %}
     {%- set state = build_state() -%}
-    {%- if state is none or latest is none or reference_changed() -%}
+    {%- if state is none or latest is none or reference_changed(latest) -%}
         {{ return('0001-01-01') }}
     {%- endif -%}
     {%- set sql -%}
@@ -291,7 +291,7 @@ false
   The record of the last build (fct_submission_in_force, in the marts schema of this build), or
   none. It also holds the digest of the administrative reference list the marts were built with:
   units in force, xã or not, parents and successors decide every month's figures, so when the list
-  changed (`ntm reference import-units`, a new package list) reference_changed() is true and every
+  changed (`ntm reference import-units`, a new package list) reference_changed(latest) is true and every
   incremental model rebuilds all its months.
 -#}
 {% macro build_state() %}
@@ -306,14 +306,18 @@ false
     select md5(string_agg(md5(u::text), '' order by md5(u::text))) from {{ units }} as u
 {%- endmacro %}
 
-{% macro reference_changed() %}
+{#- whether the list this build started with (its digest in `latest`, int_latest_submission, made at
+    the start of the build) differs from the list of the last build (build_state). Not the list as
+    it is now: a list changed during the build must still count as changed for the next one. -#}
+{% macro reference_changed(latest) %}
     {%- set state = build_state() -%}
     {%- if state is none -%}
         {{ return(true) }}
     {%- endif -%}
     {%- set sql -%}
         select exists (
-            select 1 from {{ state }} where reference_digest is distinct from ({{ reference_digest_sql() }})
+            select 1 from {{ state }}
+            where reference_digest is distinct from (select l.reference_digest from {{ latest }} as l limit 1)
         )
     {%- endset -%}
     {{ return(run_query(sql).columns[0].values()[0]) }}

@@ -350,6 +350,41 @@ def test_a_submission_accepted_during_a_build_reaches_the_marts_at_the_next_buil
         assert changed(after, rebuilt, relation) == set(), relation
 
 
+def test_a_reference_list_changed_during_a_build_rebuilds_every_month_at_the_next_build(
+        fresh_database_url: str) -> None:
+    """The same for the administrative list (`ntm reference import-units` while a build runs): the
+    record of the build holds the digest of the list the build started with, so a list changed
+    after mart_progress ran makes the next build rebuild every month, as a changed list does."""
+    url = fresh_database_url
+    load_reference_table(url)
+    rng = random.Random(13)
+    communes = commune_codes(url, "395")
+    with psycopg.connect(url) as conn:
+        for period in months(date(2023, 3, 1), 2):
+            synthetic_month(conn, "38", "395", communes, period, rng)
+    assert build(url).success
+    changed_list = []
+
+    def make_a_ward_after_mart_progress(line: str) -> None:
+        if " mart_progress " in line and not changed_list:
+            with psycopg.connect(url) as conn:
+                changed_list.append(conn.execute("UPDATE ref.admin_unit SET unit_type = 'Phường' "
+                                                 "WHERE unit_code = %s", (communes[0],)).rowcount)
+
+    assert build(url, progress=make_a_ward_after_mart_progress).success
+    assert changed_list == [1]
+    assert build(url).success
+    assert _rebuilt(url)["mart_progress"] == "0001-01-01"  # every month (first_changed_month: the list changed)
+    expected = dict(psycopg.connect(url).execute(
+        "SELECT month, communes_expected FROM marts.mart_progress WHERE unit_code = '395'").fetchall())
+    assert expected == {m: len(communes) - 1 for m in months(date(2023, 3, 1), 2)}
+    after = snapshot_marts(url)
+    assert build(url, full_refresh=True).success
+    rebuilt = snapshot_marts(url)
+    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
+        assert changed(after, rebuilt, relation) == set(), relation
+
+
 INCREMENTAL = ["fct_commune_criteria", "fct_commune_status", "fct_funding", "fct_ocop_product", "fct_support",
                "mart_progress", "fct_commune_title_change", "mart_funding",
                "int_commune_known_month", "int_funding_series", "int_funding_known_month"]

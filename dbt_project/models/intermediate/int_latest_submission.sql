@@ -47,6 +47,9 @@ select
     -- districts exist until 2025-06; later submissions come from a province or a commune
     case when length(submitting_unit_code) = 3 then submitting_unit_code end as district_code,
     -- when a unit and one of its communes both report a commune, the commune's own report wins
-    case length(submitting_unit_code) when 5 then 0 when 3 then 1 else 2 end as specificity
+    case length(submitting_unit_code) when 5 then 0 when 3 then 1 else 2 end as specificity,
+    -- the administrative reference list this build starts from (the same on every row; recorded by
+    -- fct_submission_in_force): a list changed during the build is a change for the next one
+    ({{ reference_digest_sql() }})::text as reference_digest
 from accepted
 where version_rank = 1

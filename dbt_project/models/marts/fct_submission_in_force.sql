@@ -17,7 +17,8 @@
 -- previous rows to find the months whose submissions in force changed since its last build
 -- (macros/incremental_months.sql, months_since_change): a failed model leaves it unbuilt, so the
 -- next build still sees those months as changed. reference_digest is that of the administrative
--- reference list: when it changes, every month is rebuilt.
+-- reference list the build started from (int_latest_submission): when it changes, every month is
+-- rebuilt.
 select
     month::date as month,
     submitting_unit_code::text as submitting_unit_code,
@@ -25,5 +26,5 @@ select
     district_code::text as district_code,
     province_code::text as province_code,
     submission_id::bigint as submission_id,
-    ({{ reference_digest_sql() }})::text as reference_digest
+    reference_digest::text as reference_digest
 from {{ ref('int_latest_submission') }}
