@@ -62,6 +62,15 @@ def rewritten(before: Rows, after: Rows, relation: str) -> set[tuple]:
     return {k for k in b.keys() & a.keys() if b[k][1] != a[k][1]}
 
 
+def assert_equals_a_full_rebuild(url: str, incremental: Rows) -> None:
+    """Every mart and incremental intermediate table as built incrementally (`incremental`, a
+    snapshot) equals a full rebuild of the same submissions."""
+    assert build(url, full_refresh=True).success
+    rebuilt = snapshot_marts(url)
+    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
+        assert changed(incremental, rebuilt, relation) == set(), relation
+
+
 def _commune_figures(url: str, commune: str, may: date, june: date) -> tuple[int, object]:
     """(criteria met in May, June's ns_tw increment minus May's) of one commune."""
     with psycopg.connect(url) as conn:
@@ -139,10 +148,7 @@ def test_version_2_of_an_old_month_changes_exactly_the_affected_rows(fresh_datab
     assert june_increment == june_increment_before - 200   # May's figure +100: May +100, June -100
 
     # the incremental result equals a full rebuild
-    assert build(url, full_refresh=True).success
-    rebuilt = snapshot_marts(url)
-    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
-        assert changed(after, rebuilt, relation) == set(), relation
+    assert_equals_a_full_rebuild(url, after)
 
 
 SERIES_KEY = "month, submitting_unit_code, unit_code, source_code, capital_type"
@@ -306,10 +312,7 @@ def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) 
     assert expected == {m: len(communes) - 1 for m in months(march, 3)}
     assert (march, "district", "395") in changed(before, after, "mart_progress")
     assert {k[0] for k in rewritten(before, after, "fct_commune_status")} == set(months(march, 3))
-    assert build(url, full_refresh=True).success
-    rebuilt = snapshot_marts(url)
-    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
-        assert changed(after, rebuilt, relation) == set(), relation
+    assert_equals_a_full_rebuild(url, after)
 
 
 def test_a_submission_accepted_during_a_build_reaches_the_marts_at_the_next_build(fresh_database_url: str) -> None:
@@ -343,11 +346,7 @@ def test_a_submission_accepted_during_a_build_reaches_the_marts_at_the_next_buil
         reported = conn.execute("SELECT districts_reported FROM marts.mart_progress WHERE month = %s "
                                 "AND unit_level = 'province' AND unit_code = '38'", (april,)).fetchone()
     assert reported == (1,)  # 395 reported April, 396 did not (carried forward)
-    after = snapshot_marts(url)
-    assert build(url, full_refresh=True).success
-    rebuilt = snapshot_marts(url)
-    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
-        assert changed(after, rebuilt, relation) == set(), relation
+    assert_equals_a_full_rebuild(url, snapshot_marts(url))
 
 
 def test_a_reference_list_changed_during_a_build_rebuilds_every_month_at_the_next_build(
@@ -378,11 +377,7 @@ def test_a_reference_list_changed_during_a_build_rebuilds_every_month_at_the_nex
     expected = dict(psycopg.connect(url).execute(
         "SELECT month, communes_expected FROM marts.mart_progress WHERE unit_code = '395'").fetchall())
     assert expected == {m: len(communes) - 1 for m in months(date(2023, 3, 1), 2)}
-    after = snapshot_marts(url)
-    assert build(url, full_refresh=True).success
-    rebuilt = snapshot_marts(url)
-    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
-        assert changed(after, rebuilt, relation) == set(), relation
+    assert_equals_a_full_rebuild(url, snapshot_marts(url))
 
 
 INCREMENTAL = ["fct_commune_criteria", "fct_commune_status", "fct_funding", "fct_ocop_product", "fct_support",
@@ -512,7 +507,4 @@ def test_history_built_month_by_month_equals_a_full_rebuild(fresh_database_url: 
     incremental = snapshot_marts(url)
     assert (date(2025, 7, 1), YEN_TRUNG) in incremental["fct_commune_title_change"]   # upgraded, from its predecessors
 
-    assert build(url, full_refresh=True).success
-    rebuilt = snapshot_marts(url)
-    for relation in [*KEYS, *INTERMEDIATE_KEYS]:
-        assert changed(incremental, rebuilt, relation) == set(), relation
+    assert_equals_a_full_rebuild(url, incremental)
