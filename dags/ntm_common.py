@@ -250,6 +250,7 @@ def cosmos_dbt_group(group_id: str = "dbt"):
     from cosmos.constants import LoadMode
 
     from ingest.warehouse.build import (
+        dbt_pgoptions,  # the build sessions' work_mem and JIT off, as `ntm transform`
         dbt_vars,  # the configuration's dbt vars (NTM_PROVINCES), as `ntm transform`
     )
 
@@ -266,6 +267,6 @@ def cosmos_dbt_group(group_id: str = "dbt"):
         render_config=RenderConfig(load_method=LoadMode.DBT_MANIFEST, emit_datasets=False),
         # into the build schema: the task after the group reconciles it and publishes it
         operator_args={"install_deps": False, "vars": dbt_vars(), "append_env": True,
-                       "env": {"NTM_MARTS_SCHEMA": "marts_build"}},
+                       "env": {"NTM_MARTS_SCHEMA": "marts_build", "PGOPTIONS": dbt_pgoptions(settings)}},
         default_args={"retries": 1},
     )

@@ -81,6 +81,10 @@ def test_cosmos_mode_renders_one_task_per_model(tmp_path: Path) -> None:
     print(f"\ncosmos: {len(models)} dbt tasks, DAG folder parse time {parsed['seconds']:.3f} s")
     assert any("mart_progress" in t for t in models)
     assert "prepare_build" in tasks and "close_month" in tasks
+    # each dbt task's sessions as `ntm transform`'s: into the build schema, JIT off, the build's work_mem
+    env = tasks[next(t for t in models if "mart_progress" in t)]["env"]
+    assert env["NTM_MARTS_SCHEMA"] == "marts_build"
+    assert env["PGOPTIONS"].endswith(f"-c work_mem={load_settings().dbt_work_mem} -c jit=off")
     assert "prepare_build" in tasks[next(t for t in models if "mart_progress" in t)]["upstream"] or any(
         "prepare_build" in tasks[t]["upstream"] for t in models)
 
