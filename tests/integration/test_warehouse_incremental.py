@@ -289,18 +289,25 @@ def test_funding_series_rebuilds_from_each_units_report_before_the_change(fresh_
         assert changed(after, rebuilt, relation) == set(), relation
 
 
+def _months_of_395_built(url: str, count: int, seed: int) -> list[str]:
+    """The reference list loaded, `count` months of district 395 (province 38) from March 2023
+    accepted and built; the district's xã."""
+    load_reference_table(url)
+    rng = random.Random(seed)
+    communes = commune_codes(url, "395")
+    with psycopg.connect(url) as conn:
+        for period in months(date(2023, 3, 1), count):
+            synthetic_month(conn, "38", "395", communes, period, rng)
+    assert build(url).success
+    return communes
+
+
 def test_a_changed_reference_list_rebuilds_every_month(fresh_database_url: str) -> None:
     """The incremental models hold months built with the administrative list of their build: when
     the list changes (a unit list imported), the next build rebuilds them all and equals a full
     rebuild (communes_expected of the old months moves with the list)."""
     url = fresh_database_url
-    load_reference_table(url)
-    rng = random.Random(5)
-    communes = commune_codes(url, "395")
-    with psycopg.connect(url) as conn:
-        for period in months(date(2023, 3, 1), 3):
-            synthetic_month(conn, "38", "395", communes, period, rng)
-    assert build(url).success
+    communes = _months_of_395_built(url, 3, seed=5)
     before = snapshot_marts(url)
     with psycopg.connect(url) as conn:       # one xã of 395 is a ward from now on in the list
         conn.execute("UPDATE ref.admin_unit SET unit_type = 'Phường' WHERE unit_code = %s", (communes[0],))
@@ -355,13 +362,7 @@ def test_a_reference_list_changed_during_a_build_rebuilds_every_month_at_the_nex
     record of the build holds the digest of the list the build started with, so a list changed
     after mart_progress ran makes the next build rebuild every month, as a changed list does."""
     url = fresh_database_url
-    load_reference_table(url)
-    rng = random.Random(13)
-    communes = commune_codes(url, "395")
-    with psycopg.connect(url) as conn:
-        for period in months(date(2023, 3, 1), 2):
-            synthetic_month(conn, "38", "395", communes, period, rng)
-    assert build(url).success
+    communes = _months_of_395_built(url, 2, seed=13)
     changed_list = []
 
     def make_a_ward_after_mart_progress(line: str) -> None:
