@@ -141,7 +141,11 @@ def validate(submission_ids: list[int], url: str, settings: Settings | None = No
     from ingest.intake.isolation import Job, read_many
     from ingest.store.reference import load_admin_units
 
-    gx = _import_in_background("ingest.quality.validate")  # ~4 s, off the critical path
+    # the validation module (pandas and the suites' code, ~0.4 s cold) while the files are read;
+    # GX itself (3-4.5 s cold) is imported at its first use, after the reading: imported in this
+    # thread too, it held the parent's interpreter while the parent handed files to the readers,
+    # and a cold `ntm ingest` took as long (A/B 2026-12-08: 21.3 / 21.3 s before, 23.7 / 20.8 s)
+    gx = _import_in_background("ingest.quality.validate")
     settings = settings or load_settings()
     admin = load_admin_units(url)  # the package's lists plus the units imported into this database
     verdicts: dict[int, str] = {}
