@@ -159,3 +159,20 @@ def test_an_unreachable_database_is_one_line_and_exit_2(argv, good_dirs, tmp_pat
     assert code == 2, err
     assert len(err.strip().splitlines()) == 1, err
     assert err.startswith("ntm: error: cannot reach the database") and "Traceback" not in err
+
+
+def test_the_loader_role_keeps_every_received_submission(url, loader_url):
+    """Migration 0024: the loader updates a submission's status but cannot delete it (every
+    received file stays in the audit trail; the raw rows' link to it is checked per statement)."""
+    from tests.fixtures.warehouse import add_submission
+
+    with psycopg.connect(url) as conn:
+        sid = add_submission(conn, "395", "38", date(2023, 3, 1), status="rejected")
+    with psycopg.connect(loader_url) as conn:
+        conn.execute("UPDATE audit.submission SET status_reason = 'checked' WHERE submission_id = %s", (sid,))
+    with psycopg.connect(loader_url) as conn, pytest.raises(psycopg.errors.InsufficientPrivilege):
+        conn.execute("DELETE FROM audit.submission WHERE submission_id = %s", (sid,))
+    with psycopg.connect(url) as conn:
+        assert conn.execute("SELECT status_reason FROM audit.submission WHERE submission_id = %s",
+                            (sid,)).fetchone() == ("checked",)
+
